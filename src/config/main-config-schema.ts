@@ -1,0 +1,158 @@
+import { z } from 'zod';
+
+/** Seconds (may be fractional) that must be strictly positive: a zero interval would spin or never fire. */
+const seconds = (fallback: number) => z.number().positive().default(fallback);
+const count = (fallback: number) => z.number().int().nonnegative().default(fallback);
+
+export const StrategyNameSchema = z.enum(['simple-shuffle', 'least-connections', 'least-waiting']);
+export type StrategyName = z.infer<typeof StrategyNameSchema>;
+
+export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+
+export const RateLimitModeSchema = z.enum(['reject', 'wait']);
+
+const ServerSchema = z
+  .strictObject({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Inbound API keys; entries may be `os.environ/NAME`. Empty list = no inbound auth. */
+    api_keys: z.array(z.string().min(1)).default([]),
+    max_body_mb: z.number().positive().default(64),
+    /** 0 = unlimited concurrent client requests. */
+    max_inflight: count(0),
+    /** Seconds a client may take to send headers + body before the router gives up on it. */
+    request_read_timeout: seconds(60),
+    /** Seconds SIGTERM waits for in-flight requests before aborting them. */
+    shutdown_grace: seconds(30),
+  })
+  .prefault({});
+
+const RoutingSchema = z
+  .strictObject({
+    strategy: StrategyNameSchema.default('simple-shuffle'),
+    num_retries: count(3),
+  })
+  .prefault({});
+
+const HttpClientSchema = z
+  .strictObject({
+    request_timeout: seconds(3600),
+    connect_timeout: seconds(10),
+    /** Seconds to wait for upstream response headers (vLLM queues before answering non-streaming requests). */
+    header_timeout: seconds(600),
+    /** Seconds of silence allowed between two body chunks of an upstream response. */
+    idle_timeout: seconds(300),
+    max_idle_conns: count(2000),
+    max_conns_per_host: count(0),
+    idle_conn_timeout: seconds(90),
+    /** Pooled sockets are closed after this many idle seconds: keep it below the upstream's keep-alive. */
+    keep_alive_timeout: seconds(4),
+  })
+  .prefault({});
+
+const HealthCheckSchema = z
+  .strictObject({
+    interval: seconds(30),
+    timeout: seconds(10),
+    failure_threshold: z.number().int().positive().default(3),
+    recovery_threshold: z.number().int().positive().default(1),
+    max_concurrency: z.number().int().positive().default(20),
+    prune_unhealthy_on_start: z.boolean().default(false),
+    /** Also require the backend's upstream model id in the /models answer. */
+    verify_model: z.boolean().default(false),
+  })
+  .prefault({});
+
+const RetrySchema = z
+  .strictObject({
+    base_delay_ms: z.number().nonnegative().default(500),
+    max_delay_ms: z.number().nonnegative().default(5000),
+    jitter_factor: z.number().min(0).max(1).default(0.2),
+    failure_threshold: z.number().int().positive().default(3),
+  })
+  .prefault({});
+
+const RateLimitSchema = z
+  .strictObject({
+    /** `reject`: answer 429 + Retry-After at once; `wait`: queue up to `max_wait_ms` for a window to free. */
+    mode: RateLimitModeSchema.default('reject'),
+    max_wait_ms: z.number().nonnegative().default(10_000),
+  })
+  .prefault({});
+
+const WebhookSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    url: z.string().default(''),
+    format: z.enum(['wecom', 'feishu', 'dingtalk', 'slack', 'json']).default('wecom'),
+    cooldown_seconds: seconds(300),
+    batch_interval: seconds(60),
+    report_interval_active: seconds(3600),
+    report_interval_idle: seconds(10800),
+  })
+  .prefault({});
+
+const MonitorSchema = z
+  .strictObject({
+    collect_interval: seconds(3),
+    /** Source types whose backends are never scraped for engine /metrics (hosted APIs have none). */
+    skip_sources: z.array(z.string().min(1)).default(['openai']),
+  })
+  .prefault({});
+
+const BackendsSchema = z
+  .strictObject({
+    config_dir: z.string().min(1).default('configs'),
+    enabled_sources: z.array(z.string().min(1)).min(1).default(['openai', 'self_deployed']),
+  })
+  .prefault({});
+
+const DashboardSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    refresh_interval: seconds(2),
+    web_port: z.number().int().min(0).max(65535).default(80),
+    /** Extra keys accepted for the dashboard and /api/*; when empty, server.api_keys apply. */
+    auth: z.array(z.string().min(1)).default([]),
+  })
+  .prefault({});
+
+const LogSchema = z
+  .strictObject({
+    level: LogLevelSchema.default('info'),
+    dir: z.string().default('logs'),
+    /** Write JSON log files into `dir` (console logging is always on). */
+    file: z.boolean().default(false),
+    max_size_mb: z.number().positive().default(100),
+    max_backups: count(10),
+    max_age_days: count(7),
+  })
+  .prefault({});
+
+const DemoSchema = z
+  .strictObject({
+    /** Backends of the `demo` source are started in-process by the Node adapter from tools/sim. */
+    base_port: z.number().int().min(0).max(65535).default(0),
+  })
+  .prefault({});
+
+/** The main `config.yaml`: keys and defaults of the Go router, plus ours. */
+export const MainConfigSchema = z
+  .strictObject({
+    server: ServerSchema,
+    routing: RoutingSchema,
+    http_client: HttpClientSchema,
+    health_check: HealthCheckSchema,
+    retry: RetrySchema,
+    rate_limit: RateLimitSchema,
+    webhook: WebhookSchema,
+    monitor: MonitorSchema,
+    backends: BackendsSchema,
+    dashboard: DashboardSchema,
+    log: LogSchema,
+    demo: DemoSchema,
+  })
+  .prefault({});
+
+export type MainConfig = z.infer<typeof MainConfigSchema>;
