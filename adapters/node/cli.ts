@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, LogLevelSchema } from '../../src/index.ts';
+import { runSimCli } from '../../tools/sim/index.ts';
+import { parseFlags } from './parse-flags.ts';
+import { startRouter } from './start-router.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+const USAGE = `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
+
+Usage:
+  llm-router [-config FILE] [-log-level LEVEL] [-enabled-sources a,b] [-host H] [-port P]
+  llm-router sim [flags]        start a simulated vLLM/SGLang fleet (llm-router sim --help)
+  llm-router --version | --help
+
+Flags (one or two dashes, "-flag value" or "-flag=value"):
+  -config FILE            main config file (default config.yaml)
+  -log-level LEVEL        debug | info | warn | error (default: log.level from the config)
+  -enabled-sources LIST   comma-separated backend source types (default: backends.enabled_sources)
+  -host HOST, -port PORT  override server.host / server.port
+  -version, -help
+`;
+
+/** Entry of the `llm-router` command. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'sim') {
+    await runSimCli(rest);
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv, {
+      values: ['config', 'log-level', 'enabled-sources', 'host', 'port'],
+      booleans: ['help', 'h', 'version', 'v'],
+    });
+  } catch (error) {
+    process.stderr.write(`llm-router: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { flags, positional } = parsed;
+  if (flags.has('help') || flags.has('h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (flags.has('version') || flags.has('v')) {
+    process.stdout.write(`llm-router ${VERSION}\n`);
+    return 0;
+  }
+  if (positional.length > 0) {
+    process.stderr.write(`llm-router: unknown command "${positional[0]}"\n\n${USAGE}`);
+    return 2;
+  }
+  const logLevel = flags.get('log-level');
+  const level = logLevel === undefined ? undefined : LogLevelSchema.safeParse(logLevel);
+  if (level && !level.success) {
+    process.stderr.write(`llm-router: -log-level must be one of debug, info, warn, error (got "${logLevel}")\n`);
+    return 2;
+  }
+  const port = flags.get('port');
+  if (port !== undefined && !/^\d+$/.test(port)) {
+    process.stderr.write(`llm-router: -port must be a number (got "${port}")\n`);
+    return 2;
+  }
+  const sources = flags.get('enabled-sources');
+  try {
+    const running = await startRouter({
+      configPath: flags.get('config') ?? 'config.yaml',
+      ...(level?.success ? { logLevel: level.data } : {}),
+      ...(sources ? { enabledSources: sources.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(port === undefined ? {} : { port: Number(port) }),
+      ...(flags.has('host') ? { host: flags.get('host') } : {}),
+    });
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          process.stderr.write(`llm-router: second ${signal}, exiting now\n`);
+          process.exit(1);
+        }
+        process.stderr.write(`llm-router: ${signal} received, draining in-flight requests\n`);
+        running.close().then(resolve, resolve);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`llm-router: invalid configuration: ${error.message}\n`);
+      return 1;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      process.stderr.write(`llm-router: cannot listen: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

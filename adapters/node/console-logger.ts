@@ -1,0 +1,40 @@
+import type { LogFields, Logger, LogLevel } from '../../src/index.ts';
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface ConsoleLoggerOptions {
+  readonly level: LogLevel;
+  /** JSON lines (for log shippers) instead of human-readable lines. */
+  readonly json?: boolean;
+  readonly write?: (line: string) => void;
+}
+
+/** Console logger; `setLevel` supports hot reload of log.level. Callers never pass keys in fields. */
+export function createConsoleLogger(options: ConsoleLoggerOptions): Logger & { setLevel(level: LogLevel): void } {
+  let threshold = ORDER[options.level];
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (ORDER[level] < threshold) return;
+    const time = new Date().toISOString();
+    if (options.json) {
+      write(JSON.stringify({ time, level, msg: message, ...fields }));
+      return;
+    }
+    let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
+    if (fields) {
+      for (const [key, value] of Object.entries(fields)) {
+        if (value !== undefined) line += ` ${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : value}`;
+      }
+    }
+    write(line);
+  };
+  return {
+    debug: (message, fields) => emit('debug', message, fields),
+    info: (message, fields) => emit('info', message, fields),
+    warn: (message, fields) => emit('warn', message, fields),
+    error: (message, fields) => emit('error', message, fields),
+    setLevel(level) {
+      threshold = ORDER[level];
+    },
+  };
+}

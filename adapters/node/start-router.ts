@@ -1,0 +1,142 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  type Clock,
+  ConfigError,
+  createApp,
+  LlmRouter,
+  type Logger,
+  MemoryRouterState,
+  type Random,
+  systemClock,
+  systemRandom,
+} from '../../src/index.ts';
+import type { SimServer } from '../../tools/sim/index.ts';
+import { createConsoleLogger } from './console-logger.ts';
+import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
+import {
+  backendDirOf,
+  type ConfigOverrides,
+  listBackendFiles,
+  loadBackendFile,
+  loadMainConfig,
+} from './load-config.ts';
+import { createNodeServer } from './node-server.ts';
+import { repeatEvery } from './repeat-every.ts';
+import { createStaticFiles } from './static-files.ts';
+import { createUndiciTransport } from './undici-transport.ts';
+
+export interface StartRouterOptions extends ConfigOverrides {
+  readonly configPath: string;
+  readonly log?: Logger;
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
+
+export interface RunningRouter {
+  readonly url: string;
+  readonly port: number;
+  readonly router: LlmRouter;
+  readonly demoFleet: readonly SimServer[];
+  /** Stop accepting, let in-flight requests finish up to `graceMs`, abort the rest, release everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+/** Composition root of the Node service: config files, transport, state, server, schedules. */
+export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  const config = await loadMainConfig(options.configPath, options);
+  const log = options.log ?? createConsoleLogger({ level: config.log.level });
+  const clock = options.clock ?? systemClock;
+  const transport = createUndiciTransport({
+    connectTimeoutMs: config.http_client.connect_timeout * 1000,
+    headersTimeoutMs: config.http_client.header_timeout * 1000,
+    idleTimeoutMs: config.http_client.idle_timeout * 1000,
+    requestTimeoutMs: config.http_client.request_timeout * 1000,
+    maxConnsPerHost: config.http_client.max_conns_per_host,
+    keepAliveTimeoutMs: config.http_client.keep_alive_timeout * 1000,
+  });
+  const random = options.random ?? systemRandom;
+  const router = new LlmRouter({
+    config,
+    state: new MemoryRouterState(random),
+    transport,
+    clock,
+    random,
+    log,
+    secrets: (name) => process.env[name],
+  });
+
+  const dir = backendDirOf(options.configPath, config);
+  const files = await listBackendFiles(dir, config.backends.enabled_sources);
+  if (files.length === 0) log.warn('no backend files found', { dir, enabled_sources: config.backends.enabled_sources.join(',') });
+  const loaded = [];
+  for (const file of files) loaded.push(await loadBackendFile(file, config));
+
+  const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
+    ? await startDemoFleet(
+        loaded.flatMap((file) => file.backends),
+        log,
+      )
+    : [];
+
+  for (const file of loaded) {
+    for (const warning of file.warnings) log.warn(warning);
+    const change = await router.applyBackendFile(file.path, file.backends, true);
+    for (const duplicate of change.duplicates) log.warn('duplicate backend ignored', { backend: duplicate });
+  }
+  const snapshot = router.pool.snapshot;
+  log.info('backends loaded', { backends: snapshot.backends.length, models: snapshot.models.length, files: files.length });
+
+  const app = createApp({ router, log, serveStatic: config.dashboard.enabled ? createStaticFiles(PUBLIC_DIR) : undefined });
+  const server = createNodeServer({ router, app, log, requestReadTimeoutMs: config.server.request_read_timeout * 1000 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info('llm-router listening', { url, strategy: config.routing.strategy });
+
+  const stopHealth = repeatEvery(
+    () => router.config.health_check.interval * 1000,
+    async () => {
+      const first = !(await router.readiness()).ready && router.pool.snapshot.backends.length > 0;
+      await router.runHealthRound();
+      if (first) log.info('health round finished', { ready: (await router.readiness()).reason });
+    },
+    (error) => log.error('health round failed', { error: String(error) }),
+  );
+
+  let closed = false;
+  return {
+    url,
+    port,
+    router,
+    demoFleet,
+    async close(graceMs = router.config.server.shutdown_grace * 1000) {
+      if (closed) return;
+      closed = true;
+      router.startDraining();
+      stopHealth();
+      server.close();
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (router.inflight > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        server.closeIdleConnections();
+      }
+      if (router.inflight > 0) log.warn('grace period over, aborting open requests', { open: router.inflight });
+      server.closeAllConnections();
+      await transport.close();
+      await Promise.all(demoFleet.map((sim) => sim.close()));
+    },
+  };
+}
+
+export { ConfigError };

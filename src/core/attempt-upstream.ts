@@ -1,0 +1,103 @@
+import type { Backend } from '../pool/backend.ts';
+import type { AttemptOutcome } from '../state/router-state.ts';
+import type { DispatchContext } from './dispatch.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.ts';
+import { type ProxyRequest, type ProxyResponse, headerValue } from './proxy-exchange.ts';
+import { relayBody } from './relay-body.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import { spliceModel, totalLength } from './splice-model.ts';
+import { describeFailure, neverReachedBackend, TransportError, type UpstreamFailure } from './upstream-failure.ts';
+
+type Release = (
+  outcome: AttemptOutcome,
+  extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
+) => void;
+type Record = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) => void;
+
+export type AttemptResult =
+  | { readonly kind: 'response'; readonly response: ProxyResponse }
+  | { readonly kind: 'failed'; readonly failure: UpstreamFailure };
+
+/** Default hold for an upstream 429 without a usable Retry-After. */
+const DEFAULT_429_HOLD_MS = 1000;
+
+/** One upstream exchange: send, classify, and either hand back a relayable response or a failure. */
+export async function attemptUpstream(
+  request: ProxyRequest,
+  backend: Backend,
+  scan: { readonly start: number; readonly end: number },
+  requestId: string,
+  ctx: DispatchContext,
+  startedAt: number,
+  release: Release,
+  record: Record,
+): Promise<AttemptResult> {
+  const body = backend.rewriteModel
+    ? spliceModel(request.body, scan.start, scan.end, backend.upstreamModel)
+    : request.body;
+  const headers = upstreamRequestHeaders(request.headers, backend, requestId, totalLength(body));
+  let upstream: Awaited<ReturnType<typeof ctx.transport.send>>;
+  try {
+    upstream = await ctx.transport.send({
+      url: `${backend.apiBase}/${request.path}`,
+      method: 'POST',
+      headers,
+      body,
+      signal: request.signal,
+    });
+  } catch (error) {
+    const failure: UpstreamFailure =
+      request.signal.aborted
+        ? { kind: 'client-gone' }
+        : error instanceof TransportError
+          ? error.failure
+          : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
+    if (failure.kind === 'client-gone') release('client-gone', {});
+    else release(neverReachedBackend(failure) ? 'not-sent' : 'failure', { error: describeFailure(failure) });
+    return { kind: 'failed', failure };
+  }
+
+  const { status } = upstream;
+  if (status >= 500) {
+    upstream.cancel();
+    const failure: UpstreamFailure = { kind: 'status5xx', status, message: `from ${backend.id}` };
+    release('failure', { error: `upstream status ${status}` });
+    return { kind: 'failed', failure };
+  }
+  if (status === 429) {
+    upstream.cancel();
+    const now = ctx.clock.now();
+    const retryAfterMs = parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS;
+    release('rate-limited', { error: 'upstream status 429', holdUntil: now + retryAfterMs });
+    return { kind: 'failed', failure: { kind: 'status429', retryAfterMs } };
+  }
+
+  const { headers: outHeaders, eventStream } = clientResponseHeaders(upstream.headers, requestId, backend.id);
+  const clientError = status >= 400;
+  let ttft: number | null = null;
+  const body$ = relayBody(upstream, {
+    eventStream,
+    signal: request.signal,
+    onFirstByte: () => {
+      ttft = ctx.clock.now() - startedAt;
+    },
+    onEnd: (end) => {
+      switch (end.kind) {
+        case 'complete':
+          release(clientError ? 'client-error' : 'success', { ttftMs: ttft });
+          record(clientError ? 'client-error' : 'success', status, ttft);
+          break;
+        case 'broken':
+          release('failure', { ttftMs: ttft, error: `stream broken: ${end.message}` });
+          record('failure', status, ttft);
+          ctx.log.warn('upstream broke mid-body', { requestId, backend: backend.id, reason: end.message });
+          break;
+        case 'client-gone':
+          release('client-gone', { ttftMs: ttft });
+          record('client-gone', status, ttft);
+          break;
+      }
+    },
+  });
+  return { kind: 'response', response: { status, headers: outHeaders, body: body$ } };
+}

@@ -1,0 +1,136 @@
+import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { AttemptOutcome, HealthTransition, RouterState } from '../state/router-state.ts';
+import { backoffDelay } from './backoff.ts';
+import type { Clock } from './clock.ts';
+import type { DispatchSettings } from './dispatch-settings.ts';
+import { attemptUpstream } from './attempt-upstream.ts';
+import type { Logger } from './logger.ts';
+import { type ProxyRequest, type ProxyResponse, headerValue } from './proxy-exchange.ts';
+import type { Random } from './random.ts';
+import { acceptRequestId, createRequestId } from './request-id.ts';
+import { routerErrors } from './router-error.ts';
+import { scanModel } from './scan-model.ts';
+import type { Transport } from './transport.ts';
+import { describeFailure, type UpstreamFailure } from './upstream-failure.ts';
+
+export interface DispatchContext {
+  readonly snapshot: PoolSnapshot;
+  readonly settings: DispatchSettings;
+  readonly state: RouterState;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: Logger;
+  /** Passive ejections, for logs, dashboard and webhooks. */
+  onHealthChange(change: HealthTransition): void;
+}
+
+/** Thrown when the client went away while the router was still choosing or waiting: nothing is written. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/** Poll period while every candidate is at max_concurrency (no event tells us when one frees). */
+const SATURATION_POLL_MS = 20;
+
+/**
+ * The attempt loop: pick a backend, forward, retry retryable failures elsewhere with backoff, and hand
+ * the first usable response back for streaming. Resolves once response headers are known.
+ */
+export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Promise<ProxyResponse> {
+  const { settings, state, clock, snapshot } = ctx;
+  const started = clock.now();
+  const scan = scanModel(request.body);
+  if (scan.kind === 'invalid') throw routerErrors.badBody();
+  if (scan.kind === 'missing') throw routerErrors.missingModel();
+  const model = scan.model;
+  const candidates = snapshot.candidatesOf(model);
+  if (!candidates) throw routerErrors.modelNotFound(model);
+
+  const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId(ctx.random);
+  const tried: string[] = [];
+  let lastFailure: UpstreamFailure | null = null;
+  const waitDeadline = started + settings.maxWaitMs;
+
+  const record = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) =>
+    state.recordRequest({
+      model,
+      outcome,
+      status,
+      latencyMs: clock.now() - started,
+      ttftMs: ttft,
+      attempts: tried.length,
+    });
+
+  while (true) {
+    if (request.signal.aborted) throw new ClientGoneError('client disconnected');
+    const now = clock.now();
+    const acquired = await state.acquire({
+      model,
+      candidates,
+      tried,
+      strategy: settings.strategy,
+      now,
+      staleAfterMs: settings.staleAfterMs,
+    });
+    if (acquired.kind === 'none-healthy') {
+      if (lastFailure) throw routerErrors.retriesExhausted(describeFailure(lastFailure));
+      throw routerErrors.noHealthy();
+    }
+    if (acquired.kind === 'rate-limited' || acquired.kind === 'saturated') {
+      const wait = acquired.kind === 'saturated' ? SATURATION_POLL_MS : acquired.retryAfterMs;
+      const mayWait = acquired.kind === 'saturated' || settings.rateLimitMode === 'wait';
+      if (mayWait && now + wait <= waitDeadline) {
+        await sleepUnlessGone(ctx.clock, wait, request.signal);
+        continue;
+      }
+      if (acquired.kind === 'saturated') throw routerErrors.allSaturated(1);
+      throw routerErrors.allRateLimited(Math.max(1, Math.ceil(acquired.retryAfterMs / 1000)));
+    }
+
+    tried.push(acquired.id);
+    const backend = snapshot.get(acquired.id);
+    if (!backend) continue;
+    const release = (outcome: AttemptOutcome, extra: { ttftMs?: number | null; error?: string; holdUntil?: number }) => {
+      const done = clock.now();
+      const change = state.release({
+        model,
+        id: backend.id,
+        now: done,
+        outcome,
+        chargedAt: acquired.chargedAt,
+        latencyMs: done - now,
+        ttftMs: extra.ttftMs ?? null,
+        failureThreshold: settings.failureThreshold,
+        ...(extra.error === undefined ? {} : { error: extra.error }),
+        ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
+      });
+      // Releases happen outside the request's await chain (end of stream), so resolve lazily.
+      void Promise.resolve(change).then((transition) => {
+        if (transition) ctx.onHealthChange(transition);
+      });
+    };
+
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, release, record);
+    if (result.kind === 'response') return result.response;
+    if (result.failure.kind === 'client-gone') throw new ClientGoneError('client disconnected');
+    lastFailure = result.failure;
+    ctx.log.debug('attempt failed', {
+      requestId,
+      backend: backend.id,
+      attempt: tried.length,
+      reason: describeFailure(result.failure),
+    });
+    if (tried.length > settings.numRetries) break;
+    await sleepUnlessGone(clock, backoffDelay(tried.length, settings.backoff, ctx.random), request.signal);
+  }
+  throw routerErrors.retriesExhausted(describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt' }));
+}
+
+async function sleepUnlessGone(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await clock.sleep(ms, signal);
+  } catch {
+    throw new ClientGoneError('client disconnected');
+  }
+}

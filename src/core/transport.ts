@@ -1,0 +1,30 @@
+/** Header map as both runtimes can produce cheaply: lower-case names; repeated headers as arrays. */
+export type HeaderRecord = Record<string, string | string[] | undefined>;
+
+export interface UpstreamRequest {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  /** Body as the chunks read from the client (never concatenated). */
+  readonly body: readonly Uint8Array[] | null;
+  /** Aborts the exchange at any stage (client gone, shutdown). */
+  readonly signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: HeaderRecord;
+  /** Streamed as it arrives; errors thrown while iterating mean the upstream broke mid-body. */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Stop reading and release or close the connection. Safe to call more than once. */
+  cancel(): void;
+}
+
+/**
+ * One upstream HTTP exchange. Node implements it on undici's dispatcher API (fetch costs ~7x more CPU
+ * there, see PERFORMANCE.md); Workers use the global fetch. Failures before the response headers must
+ * be thrown as TransportError.
+ */
+export interface Transport {
+  send(request: UpstreamRequest): Promise<UpstreamResponse>;
+}

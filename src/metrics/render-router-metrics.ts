@@ -1,0 +1,66 @@
+import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { StateView } from '../state/router-state.ts';
+
+/** Prometheus label value escaping (exposition format 0.0.4). */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** The router's own /metrics: request totals, latency/TTFT histograms, per-backend live state. */
+export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, routerInflight: number): string {
+  const { totals } = view;
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  };
+
+  metric('llm_router_requests_total', 'counter', 'Client requests by outcome.');
+  for (const [outcome, value] of [
+    ['success', totals.successes],
+    ['failure', totals.failures],
+    ['client_error', totals.clientErrors],
+    ['rejected', totals.rejected],
+    ['client_gone', totals.clientGone],
+  ] as const) {
+    lines.push(`llm_router_requests_total{outcome="${outcome}"} ${value}`);
+  }
+  metric('llm_router_inflight_requests', 'gauge', 'Client requests currently open on this router.');
+  lines.push(`llm_router_inflight_requests ${routerInflight}`);
+
+  const histogram = (name: string, help: string, cumulative: readonly number[], sum: number) => {
+    metric(name, 'histogram', help);
+    totals.latencyBuckets.forEach((bound, i) => {
+      lines.push(`${name}_bucket{le="${bound}"} ${cumulative[i] ?? 0}`);
+    });
+    const count = cumulative[cumulative.length - 1] ?? 0;
+    lines.push(`${name}_bucket{le="+Inf"} ${count}`, `${name}_sum ${sum}`, `${name}_count ${count}`);
+  };
+  histogram('llm_router_request_duration_seconds', 'Client request latency.', totals.latencyCumulative, totals.latencySum);
+  histogram('llm_router_time_to_first_byte_seconds', 'Time to first upstream body byte.', totals.ttftCumulative, totals.ttftSum);
+
+  const perBackend: ReadonlyArray<[string, string, string, (b: StateView['backends'][number]) => number]> = [
+    ['llm_router_backend_up', 'gauge', 'Backend healthy (1) or not (0).', (b) => (b.healthy ? 1 : 0)],
+    ['llm_router_backend_inflight', 'gauge', 'Open requests to the backend.', (b) => b.inflight],
+    ['llm_router_backend_send_rpm', 'gauge', 'Attempts sent in the last 60 s.', (b) => b.sendRpm],
+    ['llm_router_backend_completion_rpm', 'gauge', 'Successful completions in the last 60 s.', (b) => b.completionRpm],
+    ['llm_router_backend_attempts_total', 'counter', 'Attempts sent to the backend.', (b) => b.attempts],
+    ['llm_router_backend_failures_total', 'counter', 'Failed attempts (5xx, network, timeout).', (b) => b.failures],
+    ['llm_router_backend_engine_waiting', 'gauge', 'Engine-reported queue.', (b) => b.load?.waiting ?? 0],
+    ['llm_router_backend_engine_running', 'gauge', 'Engine-reported running requests.', (b) => b.load?.running ?? 0],
+  ];
+  for (const [name, type, help, read] of perBackend) {
+    metric(name, type, help);
+    for (const backend of view.backends) {
+      const config = snapshot.get(backend.id);
+      if (!config) continue;
+      lines.push(
+        `${name}{backend="${label(backend.id)}",model="${label(config.modelName)}",source="${label(config.sourceType)}"} ${read(backend)}`,
+      );
+    }
+  }
+  metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
+  for (const backend of snapshot.backends) {
+    if (backend.rpmLimit !== null) lines.push(`llm_router_backend_rpm_limit{backend="${label(backend.id)}"} ${backend.rpmLimit}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

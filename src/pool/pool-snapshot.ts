@@ -1,0 +1,58 @@
+import type { Backend } from './backend.ts';
+
+/** What the limiter and strategies need of a backend; passed to the RouterState on every acquire. */
+export interface CandidateSpec {
+  readonly id: string;
+  readonly weight: number;
+  readonly rpmLimit: number | null;
+  readonly maxConcurrency: number | null;
+}
+
+interface ModelGroup {
+  readonly backends: readonly Backend[];
+  readonly candidates: readonly CandidateSpec[];
+}
+
+/**
+ * Immutable view of the pool, indexed by model for O(1) lookup per request. Replaced whole on every
+ * change (copy-on-write): a request keeps the snapshot it started with.
+ */
+export class PoolSnapshot {
+  readonly #byModel: Map<string, ModelGroup>;
+  readonly #byId: Map<string, Backend>;
+  /** Sorted public model names. */
+  readonly models: readonly string[];
+  readonly backends: readonly Backend[];
+
+  constructor(backends: readonly Backend[]) {
+    const grouped = new Map<string, Backend[]>();
+    this.#byId = new Map();
+    for (const backend of backends) {
+      this.#byId.set(backend.id, backend);
+      const list = grouped.get(backend.modelName);
+      if (list) list.push(backend);
+      else grouped.set(backend.modelName, [backend]);
+    }
+    this.#byModel = new Map();
+    for (const [model, list] of grouped) {
+      this.#byModel.set(model, {
+        backends: list,
+        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({ id, weight, rpmLimit, maxConcurrency })),
+      });
+    }
+    this.models = [...grouped.keys()].sort();
+    this.backends = backends;
+  }
+
+  backendsOf(model: string): readonly Backend[] | undefined {
+    return this.#byModel.get(model)?.backends;
+  }
+
+  candidatesOf(model: string): readonly CandidateSpec[] | undefined {
+    return this.#byModel.get(model)?.candidates;
+  }
+
+  get(id: string): Backend | undefined {
+    return this.#byId.get(id);
+  }
+}

@@ -1,0 +1,21 @@
+import type { DispatchSettings } from '../core/dispatch-settings.ts';
+import type { MainConfig } from '../config/main-config-schema.ts';
+
+/** Metrics older than this many scrape periods are stale for least-waiting. */
+const STALE_SCRAPE_PERIODS = 3;
+
+export function dispatchSettingsFrom(config: MainConfig): DispatchSettings {
+  return {
+    strategy: config.routing.strategy,
+    numRetries: config.routing.num_retries,
+    backoff: {
+      baseDelayMs: config.retry.base_delay_ms,
+      maxDelayMs: config.retry.max_delay_ms,
+      jitterFactor: config.retry.jitter_factor,
+    },
+    failureThreshold: config.retry.failure_threshold,
+    rateLimitMode: config.rate_limit.mode,
+    maxWaitMs: config.rate_limit.max_wait_ms,
+    staleAfterMs: config.monitor.collect_interval * 1000 * STALE_SCRAPE_PERIODS,
+  };
+}

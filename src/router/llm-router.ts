@@ -1,0 +1,283 @@
+import type { MainConfig } from '../config/main-config-schema.ts';
+import { resolveSecret, type SecretSource } from '../config/resolve-secret.ts';
+import { createApiKeyCheck } from '../core/check-api-key.ts';
+import type { Clock } from '../core/clock.ts';
+import { ClientGoneError, type DispatchContext, dispatch } from '../core/dispatch.ts';
+import type { DispatchSettings } from '../core/dispatch-settings.ts';
+import type { Logger } from '../core/logger.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import type { Random } from '../core/random.ts';
+import { RouterError, routerErrors } from '../core/router-error.ts';
+import type { Transport } from '../core/transport.ts';
+import { probeBackend } from '../health/probe-backend.ts';
+import type { Backend } from '../pool/backend.ts';
+import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
+import type { HealthTransition, RouterState, StateView } from '../state/router-state.ts';
+import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
+
+export interface LlmRouterDeps {
+  readonly config: MainConfig;
+  readonly state: RouterState;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: Logger;
+  /** Resolves `os.environ/NAME` in server.api_keys: process env on Node, bindings on Workers. */
+  readonly secrets: SecretSource;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string;
+}
+
+export type HealthListener = (change: HealthTransition, backend: Backend | undefined) => void;
+
+/**
+ * The routing core as one object: the pool, live settings, the attempt loop, probing. Adapters give it
+ * a state, a transport, a clock and a schedule; it never touches a runtime API itself.
+ */
+export class LlmRouter {
+  readonly pool: BackendPool;
+  readonly #deps: LlmRouterDeps;
+  #config: MainConfig;
+  #settings: DispatchSettings;
+  #checkApiKey: ((authorization: string | undefined) => boolean) | null;
+  #checkDashboardKey: ((authorization: string | undefined) => boolean) | null;
+  #inflight = 0;
+  #firstRoundDone = false;
+  #draining = false;
+  readonly #listeners = new Set<HealthListener>();
+  readonly #startedAt: number;
+
+  constructor(deps: LlmRouterDeps) {
+    this.#deps = deps;
+    this.#config = deps.config;
+    this.#settings = dispatchSettingsFrom(deps.config);
+    this.#checkApiKey = createApiKeyCheck(resolveKeys(deps.config.server.api_keys, deps.secrets));
+    this.#checkDashboardKey = this.#dashboardCheck(deps.config);
+    this.#startedAt = deps.clock.now();
+    this.pool = new BackendPool(() => Math.floor(deps.clock.now() / 1000));
+  }
+
+  get config(): MainConfig {
+    return this.#config;
+  }
+
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Apply the live-changeable settings of a reloaded config.yaml. */
+  updateConfig(config: MainConfig): void {
+    this.#config = config;
+    this.#settings = dispatchSettingsFrom(config);
+    this.#checkApiKey = createApiKeyCheck(resolveKeys(config.server.api_keys, this.#deps.secrets));
+    this.#checkDashboardKey = this.#dashboardCheck(config);
+  }
+
+  /** Inbound auth for /v1/*: true when no keys are configured or the Bearer key matches one. */
+  authorize(authorization: string | undefined): boolean {
+    return this.#checkApiKey === null || this.#checkApiKey(authorization);
+  }
+
+  /** Auth for the dashboard, /api/* and /metrics: dashboard.auth keys, else the API keys. */
+  authorizeDashboard(authorization: string | undefined): boolean {
+    return this.#checkDashboardKey === null || this.#checkDashboardKey(authorization);
+  }
+
+  /** `/v1/models`: every configured model, healthy or not, sorted, `created` stable per model. */
+  listModels(): { object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] } {
+    return {
+      object: 'list',
+      data: this.pool.snapshot.models.map((id) => ({
+        id,
+        object: 'model',
+        created: this.pool.modelCreated(id),
+        owned_by: 'llm-router',
+      })),
+    };
+  }
+
+  onHealthChange(listener: HealthListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Replace one backend file's entries. `healthyUntilProbed`: at startup backends take traffic at once
+   * (the first probe round runs in the background); backends added by a reload wait for a passing probe.
+   */
+  async applyBackendFile(file: string, backends: readonly Backend[] | null, healthyUntilProbed: boolean): Promise<PoolChange> {
+    const change = this.pool.replaceFile(file, backends);
+    const { state } = this.#deps;
+    for (const [model, list] of groupByModel(change.added)) {
+      await state.register(
+        model,
+        list.map((backend) => ({ id: backend.id, healthy: healthyUntilProbed })),
+      );
+    }
+    for (const [model, list] of groupByModel(change.removed)) {
+      await state.retire(
+        model,
+        list.map((backend) => backend.id),
+      );
+    }
+    if (!healthyUntilProbed && change.added.length > 0) await this.probe(change.added);
+    return change;
+  }
+
+  /** Forward one client request; errors are RouterError (rendered by the app) or ClientGoneError. */
+  async proxy(request: ProxyRequest): Promise<ProxyResponse> {
+    const { state, clock } = this.#deps;
+    const started = clock.now();
+    if (this.#draining) throw routerErrors.shuttingDown();
+    const limit = this.#config.server.max_inflight;
+    if (limit > 0 && this.#inflight >= limit) {
+      await state.recordRequest({ model: '', outcome: 'rejected', status: 503, latencyMs: 0, ttftMs: null, attempts: 0 });
+      throw routerErrors.overloaded(1);
+    }
+    this.#inflight++;
+    let handedOff = false;
+    try {
+      const response = await dispatch(request, this.#dispatchContext());
+      handedOff = true;
+      return { ...response, body: this.#countUntilDone(response.body) };
+    } catch (error) {
+      const status = error instanceof RouterError ? error.status : 499;
+      const outcome = error instanceof ClientGoneError ? 'client-gone' : status >= 500 ? 'failure' : 'rejected';
+      await state.recordRequest({ model: '', outcome, status, latencyMs: clock.now() - started, ttftMs: null, attempts: 0 });
+      throw error;
+    } finally {
+      if (!handedOff) this.#inflight--;
+    }
+  }
+
+  /** Stop admitting new requests (SIGTERM); in-flight ones continue. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Probe the given backends (default: all) with bounded concurrency and apply the results. */
+  async probe(backends: readonly Backend[] = this.pool.snapshot.backends): Promise<void> {
+    const { health_check: hc } = this.#config;
+    const { transport, state, clock } = this.#deps;
+    await mapLimit(backends, hc.max_concurrency, async (backend) => {
+      const result = await probeBackend(transport, backend, hc.timeout * 1000, hc.verify_model);
+      const change = await state.applyProbe({
+        model: backend.modelName,
+        id: backend.id,
+        ok: result.ok,
+        reason: result.reason,
+        now: clock.now(),
+        failureThreshold: hc.failure_threshold,
+        recoveryThreshold: hc.recovery_threshold,
+      });
+      if (change) this.#emit(change);
+    });
+  }
+
+  /** One scheduled health round; the first one decides /ready. */
+  async runHealthRound(): Promise<void> {
+    await this.probe();
+    this.#firstRoundDone = true;
+  }
+
+  async readiness(): Promise<Readiness> {
+    if (this.#draining) return { ready: false, reason: 'shutting down' };
+    if (!this.#firstRoundDone) return { ready: false, reason: 'first health check round has not finished' };
+    const view = await this.view();
+    const ids = new Set(this.pool.snapshot.backends.map((backend) => backend.id));
+    const healthy = view.backends.filter((backend) => ids.has(backend.id) && backend.healthy).length;
+    if (healthy === 0) return { ready: false, reason: 'no healthy backends' };
+    return { ready: true, reason: `${healthy} healthy backend(s)` };
+  }
+
+  view(): Promise<StateView> {
+    return Promise.resolve(this.#deps.state.view(this.#deps.clock.now()));
+  }
+
+  #dispatchContext(): DispatchContext {
+    const { state, transport, clock, random, log } = this.#deps;
+    return {
+      snapshot: this.pool.snapshot,
+      settings: this.#settings,
+      state,
+      transport,
+      clock,
+      random,
+      log,
+      onHealthChange: (change) => this.#emit(change),
+    };
+  }
+
+  #dashboardCheck(config: MainConfig): ((authorization: string | undefined) => boolean) | null {
+    const keys = config.dashboard.auth.length > 0 ? config.dashboard.auth : config.server.api_keys;
+    return createApiKeyCheck(resolveKeys(keys, this.#deps.secrets));
+  }
+
+  #emit(change: HealthTransition): void {
+    const backend = this.pool.snapshot.get(change.id);
+    const fields = { backend: change.id, cause: change.cause, reason: change.reason };
+    if (change.healthy) this.#deps.log.info('backend healthy', fields);
+    else this.#deps.log.warn('backend unhealthy', fields);
+    for (const listener of this.#listeners) listener(change, backend);
+  }
+
+  /** Router-level in-flight (max_inflight, drain) lasts until the last body byte. */
+  #countUntilDone(body: ProxyResponse['body']): ProxyResponse['body'] {
+    if (body instanceof Uint8Array) {
+      this.#inflight--;
+      return body;
+    }
+    const source = body[Symbol.asyncIterator]();
+    let open = true;
+    const close = () => {
+      if (open) {
+        open = false;
+        this.#inflight--;
+      }
+    };
+    return {
+      [Symbol.asyncIterator]: () => ({
+        async next() {
+          try {
+            const step = await source.next();
+            if (step.done) close();
+            return step;
+          } catch (error) {
+            close();
+            throw error;
+          }
+        },
+        async return() {
+          close();
+          return (await source.return?.()) ?? { done: true, value: undefined };
+        },
+      }),
+    };
+  }
+}
+
+/** Keys that name an unset variable are dropped with no match possible, never turned into "". */
+function resolveKeys(keys: readonly string[], secrets: SecretSource): string[] {
+  return keys.flatMap((key) => {
+    const resolved = resolveSecret(key, secrets);
+    return 'value' in resolved ? [resolved.value] : [];
+  });
+}
+
+function groupByModel(backends: readonly Backend[]): Map<string, Backend[]> {
+  const groups = new Map<string, Backend[]>();
+  for (const backend of backends) {
+    const list = groups.get(backend.modelName);
+    if (list) list.push(backend);
+    else groups.set(backend.modelName, [backend]);
+  }
+  return groups;
+}

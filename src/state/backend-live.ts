@@ -1,0 +1,34 @@
+import { type HealthRecord, newHealthRecord } from '../health/health-record.ts';
+import type { EngineLoad } from '../metrics/engine-load.ts';
+import { SlidingWindow } from '../ratelimit/sliding-window.ts';
+
+/** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
+export class BackendLive {
+  readonly id: string;
+  readonly health: HealthRecord;
+  inflight = 0;
+  /** Every send in the last 60 s: the RPM limiter and the "send RPM" statistic in one log. */
+  readonly sends = new SlidingWindow();
+  readonly completions = new SlidingWindow();
+  holdUntil = 0;
+  load: EngineLoad | null = null;
+  loadAt = 0;
+  inflightAtScrape = 0;
+  attempts = 0;
+  successes = 0;
+  failures = 0;
+  clientErrors = 0;
+  rateLimited = 0;
+  latencyMsSum = 0;
+  ttftMsSum = 0;
+  ttftCount = 0;
+  lastError: string | null = null;
+  lastErrorAt = 0;
+  lastChangeAt = 0;
+  retired = false;
+
+  constructor(id: string, healthy: boolean) {
+    this.id = id;
+    this.health = newHealthRecord(healthy);
+  }
+}

@@ -1,0 +1,258 @@
+import { applyProbeResult, applyTrafficResult } from '../health/health-record.ts';
+import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
+import type { Random } from '../core/random.ts';
+import type { CandidateView } from '../routing/candidate-view.ts';
+import { strategyFor } from '../routing/strategy-for.ts';
+import type { EngineLoad } from '../metrics/engine-load.ts';
+import { BackendLive } from './backend-live.ts';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  AttemptReport,
+  BackendLiveView,
+  ClientRequestRecord,
+  HealthTransition,
+  ProbeReport,
+  RouterState,
+  StateView,
+} from './router-state.ts';
+
+/** The single implementation of RouterState: used directly on Node, wrapped by Durable Objects on Workers. */
+export class MemoryRouterState implements RouterState {
+  readonly #backends = new Map<string, BackendLive>();
+  readonly #random: Random;
+  #requests = 0;
+  #successes = 0;
+  #failures = 0;
+  #clientErrors = 0;
+  #rejected = 0;
+  #clientGone = 0;
+  #attempts = 0;
+  readonly #latency = new Histogram(LATENCY_BUCKETS);
+  readonly #ttft = new Histogram(LATENCY_BUCKETS);
+
+  constructor(random: Random) {
+    this.#random = random;
+  }
+
+  register(_model: string, entries: readonly { id: string; healthy: boolean }[]): void {
+    for (const { id, healthy } of entries) {
+      const existing = this.#backends.get(id);
+      if (existing) existing.retired = false;
+      else this.#backends.set(id, new BackendLive(id, healthy));
+    }
+  }
+
+  retire(_model: string, ids: readonly string[]): void {
+    for (const id of ids) {
+      const live = this.#backends.get(id);
+      if (!live) continue;
+      if (live.inflight === 0) this.#backends.delete(id);
+      else live.retired = true;
+    }
+  }
+
+  acquire(request: AcquireRequest): AcquireResult {
+    const { now } = request;
+    const eligible: CandidateView[] = [];
+    const lives: BackendLive[] = [];
+    let anyHealthy = false;
+    let saturated = false;
+    let retryAfterMs = Number.POSITIVE_INFINITY;
+    for (const spec of request.candidates) {
+      const live = this.#live(spec.id);
+      if (!live.health.healthy) continue;
+      anyHealthy = true;
+      if (live.holdUntil > now) {
+        retryAfterMs = Math.min(retryAfterMs, live.holdUntil - now);
+        continue;
+      }
+      if (spec.maxConcurrency !== null && live.inflight >= spec.maxConcurrency) {
+        saturated = true;
+        continue;
+      }
+      if (spec.rpmLimit !== null && live.sends.count(now) >= spec.rpmLimit) {
+        retryAfterMs = Math.min(retryAfterMs, live.sends.msUntilFree(now, spec.rpmLimit));
+        continue;
+      }
+      const fresh = live.load !== null && now - live.loadAt <= request.staleAfterMs;
+      eligible.push({
+        id: spec.id,
+        weight: spec.weight,
+        inflight: live.inflight,
+        engineWaiting: fresh ? (live.load?.waiting ?? null) : null,
+        inflightAtScrape: live.inflightAtScrape,
+        kvCacheUsage: fresh ? (live.load?.kvCacheUsage ?? null) : null,
+      });
+      lives.push(live);
+    }
+    if (!anyHealthy) return { kind: 'none-healthy' };
+    if (eligible.length === 0) {
+      if (saturated && !Number.isFinite(retryAfterMs)) return { kind: 'saturated' };
+      return { kind: 'rate-limited', retryAfterMs: Number.isFinite(retryAfterMs) ? retryAfterMs : 1000 };
+    }
+    let pool = eligible;
+    let poolLives = lives;
+    if (request.tried.length > 0) {
+      const untried = eligible.flatMap((view, i) => (request.tried.includes(view.id) ? [] : [i]));
+      if (untried.length > 0) {
+        pool = untried.map((i) => eligible[i]!);
+        poolLives = untried.map((i) => lives[i]!);
+      }
+    }
+    const index = pool.length === 1 ? 0 : strategyFor(request.strategy)(pool, this.#random);
+    const live = poolLives[index]!;
+    live.sends.record(now);
+    live.inflight++;
+    live.attempts++;
+    this.#attempts++;
+    return { kind: 'acquired', id: live.id, chargedAt: now };
+  }
+
+  release(report: AttemptReport): HealthTransition | null {
+    const live = this.#backends.get(report.id);
+    if (!live) return null;
+    live.inflight = Math.max(0, live.inflight - 1);
+    let change: boolean | null = null;
+    switch (report.outcome) {
+      case 'success':
+        live.successes++;
+        live.completions.record(report.now);
+        live.latencyMsSum += report.latencyMs;
+        if (report.ttftMs !== null) {
+          live.ttftMsSum += report.ttftMs;
+          live.ttftCount++;
+        }
+        change = applyTrafficResult(live.health, false, report.failureThreshold);
+        break;
+      case 'client-error':
+        live.clientErrors++;
+        change = applyTrafficResult(live.health, false, report.failureThreshold);
+        break;
+      case 'rate-limited':
+        live.rateLimited++;
+        live.holdUntil = Math.max(live.holdUntil, report.holdUntil ?? report.now + 1000);
+        break;
+      case 'not-sent':
+        live.sends.refund(report.chargedAt);
+        live.failures++;
+        change = applyTrafficResult(live.health, true, report.failureThreshold);
+        break;
+      case 'failure':
+        live.failures++;
+        change = applyTrafficResult(live.health, true, report.failureThreshold);
+        break;
+      case 'client-gone':
+        break;
+    }
+    if (report.error !== undefined) {
+      live.lastError = report.error;
+      live.lastErrorAt = report.now;
+    }
+    if (live.retired && live.inflight === 0) this.#backends.delete(live.id);
+    if (change === null) return null;
+    live.lastChangeAt = report.now;
+    return { id: live.id, healthy: change, cause: 'traffic', reason: report.error ?? report.outcome, at: report.now };
+  }
+
+  applyProbe(report: ProbeReport): HealthTransition | null {
+    const live = this.#live(report.id);
+    const change = applyProbeResult(live.health, report.ok, report.failureThreshold, report.recoveryThreshold);
+    if (!report.ok) {
+      live.lastError = `probe: ${report.reason}`;
+      live.lastErrorAt = report.now;
+    }
+    if (change === null) return null;
+    live.lastChangeAt = report.now;
+    return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
+  }
+
+  applyLoad(_model: string, id: string, load: EngineLoad | null, now: number): void {
+    const live = this.#backends.get(id);
+    if (!live) return;
+    live.load = load;
+    live.loadAt = now;
+    live.inflightAtScrape = live.inflight;
+  }
+
+  recordRequest(record: ClientRequestRecord): void {
+    this.#requests++;
+    switch (record.outcome) {
+      case 'success':
+        this.#successes++;
+        break;
+      case 'failure':
+        this.#failures++;
+        break;
+      case 'client-error':
+        this.#clientErrors++;
+        break;
+      case 'rejected':
+        this.#rejected++;
+        break;
+      case 'client-gone':
+        this.#clientGone++;
+        break;
+    }
+    this.#latency.observe(record.latencyMs / 1000);
+    if (record.ttftMs !== null) this.#ttft.observe(record.ttftMs / 1000);
+  }
+
+  view(now: number): StateView {
+    const backends: BackendLiveView[] = [];
+    for (const live of this.#backends.values()) {
+      backends.push({
+        id: live.id,
+        healthy: live.health.healthy,
+        probed: live.health.probed,
+        ejected: live.health.ejected,
+        inflight: live.inflight,
+        sendRpm: live.sends.count(now),
+        completionRpm: live.completions.count(now),
+        holdUntil: live.holdUntil,
+        load: live.load,
+        loadAt: live.loadAt,
+        consecutiveFailures: live.health.requestFailures,
+        attempts: live.attempts,
+        successes: live.successes,
+        failures: live.failures,
+        clientErrors: live.clientErrors,
+        rateLimited: live.rateLimited,
+        latencyMsSum: live.latencyMsSum,
+        ttftMsSum: live.ttftMsSum,
+        ttftCount: live.ttftCount,
+        lastError: live.lastError,
+        lastErrorAt: live.lastErrorAt,
+        lastChangeAt: live.lastChangeAt,
+      });
+    }
+    return {
+      backends,
+      totals: {
+        requests: this.#requests,
+        successes: this.#successes,
+        failures: this.#failures,
+        clientErrors: this.#clientErrors,
+        rejected: this.#rejected,
+        clientGone: this.#clientGone,
+        attempts: this.#attempts,
+        latencyBuckets: LATENCY_BUCKETS,
+        latencyCumulative: this.#latency.cumulative(),
+        latencySum: this.#latency.sum,
+        ttftCumulative: this.#ttft.cumulative(),
+        ttftSum: this.#ttft.sum,
+        ttftCount: this.#ttft.count,
+      },
+    };
+  }
+
+  /** Unknown ids (e.g. a request racing a reload) are created healthy rather than failing the request. */
+  #live(id: string): BackendLive {
+    let live = this.#backends.get(id);
+    if (!live) {
+      live = new BackendLive(id, true);
+      this.#backends.set(id, live);
+    }
+    return live;
+  }
+}

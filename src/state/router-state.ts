@@ -1,0 +1,141 @@
+import type { StrategyName } from '../config/main-config-schema.ts';
+import type { EngineLoad } from '../metrics/engine-load.ts';
+import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+
+/** In-memory state answers synchronously; a Durable Object stub answers with promises. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface AcquireRequest {
+  /** Shard key on Workers (one Durable Object per model). */
+  readonly model: string;
+  readonly candidates: readonly CandidateSpec[];
+  /** Backends this client request already tried: the others come first. */
+  readonly tried: readonly string[];
+  readonly strategy: StrategyName;
+  readonly now: number;
+  /** Engine metrics older than this are ignored by least-waiting. */
+  readonly staleAfterMs: number;
+}
+
+export type AcquireResult =
+  | { readonly kind: 'acquired'; readonly id: string; readonly chargedAt: number }
+  | { readonly kind: 'none-healthy' }
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number }
+  | { readonly kind: 'saturated' };
+
+/**
+ * - success: 2xx/3xx fully relayed; client-error: upstream 4xx passed through (the backend is fine);
+ * - rate-limited: upstream 429; failure: 5xx, reset, timeout, broken stream;
+ * - not-sent: never reached the backend (connect refused), so the RPM charge is refunded;
+ * - client-gone: the client left first; says nothing about the backend.
+ */
+export type AttemptOutcome = 'success' | 'failure' | 'client-error' | 'rate-limited' | 'not-sent' | 'client-gone';
+
+export interface AttemptReport {
+  readonly model: string;
+  readonly id: string;
+  readonly now: number;
+  readonly outcome: AttemptOutcome;
+  readonly chargedAt: number;
+  /** Upstream 429's Retry-After: the backend is skipped until then. */
+  readonly holdUntil?: number;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  /** Short reason shown on the dashboard; never contains keys. */
+  readonly error?: string;
+  /** Consecutive traffic failures that eject the backend (retry.failure_threshold). */
+  readonly failureThreshold: number;
+}
+
+export interface ProbeReport {
+  readonly model: string;
+  readonly id: string;
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly now: number;
+  readonly failureThreshold: number;
+  readonly recoveryThreshold: number;
+}
+
+export interface HealthTransition {
+  readonly id: string;
+  readonly healthy: boolean;
+  readonly cause: 'probe' | 'traffic';
+  readonly reason: string;
+  readonly at: number;
+}
+
+export type ClientOutcome = 'success' | 'failure' | 'client-error' | 'rejected' | 'client-gone';
+
+export interface ClientRequestRecord {
+  readonly model: string;
+  readonly outcome: ClientOutcome;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly attempts: number;
+}
+
+export interface BackendLiveView {
+  readonly id: string;
+  readonly healthy: boolean;
+  readonly probed: boolean;
+  /** Taken out by traffic failures; back after the next passing probe. */
+  readonly ejected: boolean;
+  readonly inflight: number;
+  readonly sendRpm: number;
+  readonly completionRpm: number;
+  readonly holdUntil: number;
+  readonly load: EngineLoad | null;
+  readonly loadAt: number;
+  readonly consecutiveFailures: number;
+  readonly attempts: number;
+  readonly successes: number;
+  readonly failures: number;
+  readonly clientErrors: number;
+  readonly rateLimited: number;
+  readonly latencyMsSum: number;
+  readonly ttftMsSum: number;
+  readonly ttftCount: number;
+  readonly lastError: string | null;
+  readonly lastErrorAt: number;
+  readonly lastChangeAt: number;
+}
+
+export interface RequestTotals {
+  readonly requests: number;
+  readonly successes: number;
+  readonly failures: number;
+  readonly clientErrors: number;
+  readonly rejected: number;
+  readonly clientGone: number;
+  readonly attempts: number;
+  readonly latencyBuckets: readonly number[];
+  readonly latencyCumulative: readonly number[];
+  readonly latencySum: number;
+  readonly ttftCumulative: readonly number[];
+  readonly ttftSum: number;
+  readonly ttftCount: number;
+}
+
+export interface StateView {
+  readonly backends: readonly BackendLiveView[];
+  readonly totals: RequestTotals;
+}
+
+/**
+ * Everything mutable shared between requests. Node uses MemoryRouterState directly; the Worker calls
+ * Durable Objects that hold the same class, so every method may return a promise.
+ */
+export interface RouterState {
+  /** Make backends known; `healthy` is their state until a probe says otherwise. Existing ones are untouched. */
+  register(model: string, entries: readonly { id: string; healthy: boolean }[]): MaybePromise<void>;
+  /** Backends removed from config: state is dropped once their in-flight requests finish. */
+  retire(model: string, ids: readonly string[]): MaybePromise<void>;
+  acquire(request: AcquireRequest): MaybePromise<AcquireResult>;
+  release(report: AttemptReport): MaybePromise<HealthTransition | null>;
+  applyProbe(report: ProbeReport): MaybePromise<HealthTransition | null>;
+  applyLoad(model: string, id: string, load: EngineLoad | null, now: number): MaybePromise<void>;
+  recordRequest(record: ClientRequestRecord): MaybePromise<void>;
+  view(now: number): MaybePromise<StateView>;
+}
