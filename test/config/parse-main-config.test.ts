@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.ts';
+import { parseMainConfig } from '../../src/config/parse-main-config.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseMainConfig(text, 'config.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.file).toBe('config.yaml');
+    expect(configError.message.startsWith('config.yaml: ')).toBe(true);
+    return [...configError.problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseMainConfig', () => {
+  it('applies the Go router defaults to an empty file', () => {
+    const config = parseMainConfig('', 'config.yaml');
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, api_keys: [], max_inflight: 0 });
+    expect(config.routing).toEqual({ strategy: 'simple-shuffle', num_retries: 3 });
+    expect(config.http_client).toMatchObject({ request_timeout: 3600, connect_timeout: 10, max_idle_conns: 2000 });
+    expect(config.health_check).toMatchObject({ interval: 30, timeout: 10, failure_threshold: 3, max_concurrency: 20 });
+    expect(config.health_check.prune_unhealthy_on_start).toBe(false);
+    expect(config.retry).toEqual({ base_delay_ms: 500, max_delay_ms: 5000, jitter_factor: 0.2, failure_threshold: 3 });
+    expect(config.webhook).toMatchObject({ enabled: false, cooldown_seconds: 300, batch_interval: 60 });
+    expect(config.monitor.collect_interval).toBe(3);
+    expect(config.backends).toEqual({ config_dir: 'configs', enabled_sources: ['openai', 'self_deployed'] });
+    expect(config.dashboard).toMatchObject({ enabled: true, refresh_interval: 2, web_port: 80 });
+    expect(config.log.level).toBe('info');
+  });
+
+  it('validates the shipped config.yaml', () => {
+    const config = parseMainConfig(readFileSync(join(root, 'config.yaml'), 'utf8'), 'config.yaml');
+    expect(config.server.port).toBe(8000);
+    expect(config.backends.enabled_sources).toContain('demo');
+  });
+
+  it('names an unknown strategy with the allowed values', () => {
+    const [problem] = problemsOf('routing:\n  strategy: round-robin\n');
+    expect(problem).toMatch(/^routing\.strategy: /);
+    expect(problem).toContain('least-waiting');
+  });
+
+  it('rejects unknown keys with their full path', () => {
+    expect(problemsOf('server:\n  prot: 8000\n')).toEqual(['server.prot: unknown key']);
+    expect(problemsOf('servre: {}\n')).toEqual(['servre: unknown key']);
+  });
+
+  it('rejects wrong types and zero or negative intervals', () => {
+    expect(problemsOf('server:\n  port: "eighty"\n')[0]).toMatch(/^server\.port: .*number/);
+    expect(problemsOf('health_check:\n  interval: 0\n')[0]).toMatch(/^health_check\.interval: .*>0/);
+    expect(problemsOf('monitor:\n  collect_interval: -1\n')[0]).toMatch(/^monitor\.collect_interval: /);
+    expect(problemsOf('routing:\n  num_retries: 1.5\n')[0]).toMatch(/^routing\.num_retries: /);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf('routing:\n  strategy: x\nhealth_check:\n  timeout: 0\n')).toHaveLength(2);
+  });
+
+  it('checks cross-field rules', () => {
+    expect(problemsOf('retry:\n  base_delay_ms: 100\n  max_delay_ms: 10\n')).toEqual([
+      'retry.max_delay_ms: must be >= retry.base_delay_ms',
+    ]);
+    expect(problemsOf('webhook:\n  enabled: true\n')[0]).toMatch(/^webhook\.url: /);
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    expect(problemsOf('server:\n  port: [8000\n')[0]).toMatch(/^invalid YAML at line \d+, column \d+/);
+  });
+
+  it('rejects a top level that is not a mapping', () => {
+    expect(problemsOf('- a\n- b\n')[0]).toMatch(/expected a mapping/);
+  });
+});
