@@ -22,6 +22,7 @@ export { createSeededRandom, type Random, systemRandom } from './core/random.ts'
 export { errorEnvelope, RouterError, routerErrors } from './core/router-error.ts';
 export type { HeaderRecord, Transport, UpstreamRequest, UpstreamResponse } from './core/transport.ts';
 export { TransportError, type UpstreamFailure } from './core/upstream-failure.ts';
+export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';
 export type { Backend } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -42,6 +43,8 @@ export interface RunningRouter {
   close(graceMs?: number): Promise<void>;
 }
 
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** Composition root of the Node service: config files, transport, state, server, schedules. */
@@ -66,6 +69,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     random,
     log,
     secrets: (name) => process.env[name],
+    systemInfo: () => ({
+      memoryMb: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
+      runtime: `node ${process.version}`,
+      version: VERSION,
+    }),
   });
 
   const dir = backendDirOf(options.configPath, config);
@@ -113,6 +121,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     (error) => log.error('health round failed', { error: String(error) }),
   );
 
+  const stopScrape = repeatEvery(
+    () => router.config.monitor.collect_interval * 1000,
+    () => router.scrapeRound(),
+    (error) => log.error('metrics round failed', { error: String(error) }),
+  );
+
+  const historyTimer = setInterval(() => {
+    router.sampleHistory().catch((error: unknown) => log.debug('history sample failed', { error: String(error) }));
+  }, 1000);
+  historyTimer.unref();
+
   let closed = false;
   return {
     url,
@@ -124,6 +143,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       closed = true;
       router.startDraining();
       stopHealth();
+      stopScrape();
+      clearInterval(historyTimer);
       server.close();
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;

@@ -54,6 +54,20 @@ export function createApp(options: AppOptions): Hono {
     return new Response(text, { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
   });
 
+  app.get('/api/dashboard', async (c) => {
+    if (!router.authorizeDashboard(c.req.header('authorization'))) {
+      return errorResponse(routerErrors.invalidApiKey());
+    }
+    return jsonResponse(await router.dashboard(), 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/api/history', (c) => {
+    if (!router.authorizeDashboard(c.req.header('authorization'))) {
+      return errorResponse(routerErrors.invalidApiKey());
+    }
+    return jsonResponse({ samples: router.history() }, 200, { 'cache-control': 'no-store' });
+  });
+
   app.post('/v1/*', async (c) => {
     const raw = c.req.raw;
     const path = proxyPathOf('POST', new URL(raw.url).pathname);

@@ -12,7 +12,7 @@ type Release = (
   outcome: AttemptOutcome,
   extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
 ) => void;
-type Record = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) => void;
+type RecordRequest = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) => void;
 
 export type AttemptResult =
   | { readonly kind: 'response'; readonly response: ProxyResponse }
@@ -29,9 +29,9 @@ export async function attemptUpstream(
   requestId: string,
   ctx: DispatchContext,
   startedAt: number,
-  release: Release,
-  record: Record,
+  hooks: { readonly firstByte: () => void; readonly release: Release; readonly record: RecordRequest },
 ): Promise<AttemptResult> {
+  const { release, record } = hooks;
   const body = backend.rewriteModel
     ? spliceModel(request.body, scan.start, scan.end, backend.upstreamModel)
     : request.body;
@@ -80,6 +80,7 @@ export async function attemptUpstream(
     signal: request.signal,
     onFirstByte: () => {
       ttft = ctx.clock.now() - startedAt;
+      hooks.firstByte();
     },
     onEnd: (end) => {
       switch (end.kind) {

@@ -91,9 +91,15 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     tried.push(acquired.id);
     const backend = snapshot.get(acquired.id);
     if (!backend) continue;
+    let sawFirstByte = false;
+    const firstByte = () => {
+      sawFirstByte = true;
+      void state.firstByte(model, backend.id);
+    };
     const release = (outcome: AttemptOutcome, extra: { ttftMs?: number | null; error?: string; holdUntil?: number }) => {
       const done = clock.now();
       const change = state.release({
+        sawFirstByte,
         model,
         id: backend.id,
         now: done,
@@ -111,7 +117,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       });
     };
 
-    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, release, record);
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, { firstByte, release, record });
     if (result.kind === 'response') return result.response;
     if (result.failure.kind === 'client-gone') throw new ClientGoneError('client disconnected');
     lastFailure = result.failure;

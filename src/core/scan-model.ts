@@ -22,6 +22,8 @@ const MISSING: ModelScan = { kind: 'missing' };
 
 /** `"model"` with quotes: the only spelling that needs no decoding. */
 const MODEL_TOKEN = new TextEncoder().encode('"model"');
+/** Strings shorter than this are scanned byte by byte before falling back to indexOf. */
+const SHORT_STRING = 48;
 /** Longest raw key token that can decode to `model`: five `\uXXXX` escapes plus the quotes. */
 const MAX_ESCAPED_MODEL_TOKEN = 5 * 6 + 2;
 
@@ -76,6 +78,10 @@ export function scanModel(chunks: readonly Uint8Array[]): ModelScan {
             keyNext = false;
             keyIsModel = isModelKey(chunks, ci, i, end - start);
           }
+        }
+        if (end < base + len) {
+          i = end - base;
+          continue;
         }
         while (ci < n && base + chunks[ci]!.length <= end) {
           base += chunks[ci]!.length;
@@ -140,6 +146,16 @@ function isWhitespace(b: number | undefined): boolean {
  * when the body ends inside it.
  */
 function findStringEnd(chunks: readonly Uint8Array[], ci: number, pos: number, base: number): number {
+  // Most strings (keys, roles, short values) end within a few bytes, where a plain loop beats the cost of a
+  // builtin call; long ones (base64 images, long prompts) go to indexOf, which Node's Buffer runs as memchr.
+  const first = chunks[ci]!;
+  const stop = Math.min(first.length, pos + SHORT_STRING);
+  while (pos < stop) {
+    const b = first[pos];
+    if (b === QUOTE) return base + pos + 1;
+    pos += b === BACKSLASH ? 2 : 1;
+  }
+  // pos may now sit one past the chunk (an escape split by the boundary); isEscaped below handles that quote.
   for (; ci < chunks.length; ci++) {
     const chunk = chunks[ci]!;
     let q = chunk.indexOf(QUOTE, pos);

@@ -11,6 +11,10 @@ import type { Random } from '../core/random.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { Transport } from '../core/transport.ts';
 import { probeBackend } from '../health/probe-backend.ts';
+import { type DashboardData, dashboardData, type SystemInfo } from '../metrics/dashboard-data.ts';
+import { type HistorySample, HistoryRing } from '../metrics/history-ring.ts';
+import { scrapeEngine } from '../metrics/scrape-engine.ts';
+import { ABSENT_BACKOFF_MS, ERROR_BACKOFF_MS, ScrapeSchedule } from '../metrics/scrape-schedule.ts';
 import type { Backend } from '../pool/backend.ts';
 import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
 import type { HealthTransition, RouterState, StateView } from '../state/router-state.ts';
@@ -25,6 +29,8 @@ export interface LlmRouterDeps {
   readonly log: Logger;
   /** Resolves `os.environ/NAME` in server.api_keys: process env on Node, bindings on Workers. */
   readonly secrets: SecretSource;
+  /** Memory and runtime facts for the dashboard. */
+  readonly systemInfo: () => SystemInfo;
 }
 
 export interface Readiness {
@@ -50,6 +56,8 @@ export class LlmRouter {
   #draining = false;
   readonly #listeners = new Set<HealthListener>();
   readonly #startedAt: number;
+  readonly #scrapes = new ScrapeSchedule();
+  readonly #history = new HistoryRing();
 
   constructor(deps: LlmRouterDeps) {
     this.#deps = deps;
@@ -188,6 +196,44 @@ export class LlmRouter {
     this.#firstRoundDone = true;
   }
 
+  /**
+   * One engine-metrics round (SPEC §8): healthy backends that expose /metrics, bounded concurrency,
+   * back-off after 404 (minutes) and errors (a minute). A failed scrape clears the load so least-waiting
+   * falls back to local counts instead of trusting an old queue.
+   */
+  async scrapeRound(): Promise<void> {
+    const { transport, state, clock } = this.#deps;
+    const now = clock.now();
+    const view = await this.view();
+    const healthy = new Set(view.backends.filter((b) => b.healthy).map((b) => b.id));
+    const due = this.pool.snapshot.backends.filter(
+      (backend) => backend.scrapeMetrics && healthy.has(backend.id) && this.#scrapes.due(backend.id, now),
+    );
+    const timeoutMs = Math.min(this.#config.health_check.timeout, this.#config.monitor.collect_interval * 2) * 1000;
+    await mapLimit(due, this.#config.health_check.max_concurrency, async (backend) => {
+      const result = await scrapeEngine(transport, backend, timeoutMs);
+      const at = clock.now();
+      switch (result.kind) {
+        case 'ok':
+          await state.applyLoad(backend.modelName, backend.id, result.load, at);
+          return;
+        case 'absent':
+          this.#scrapes.backOff(backend.id, at, ABSENT_BACKOFF_MS);
+          this.#deps.log.info('backend has no /metrics; least-waiting uses local counts for it', {
+            backend: backend.id,
+            status: result.status,
+          });
+          await state.applyLoad(backend.modelName, backend.id, null, at);
+          return;
+        case 'error':
+          this.#scrapes.backOff(backend.id, at, ERROR_BACKOFF_MS);
+          this.#deps.log.debug('metrics scrape failed', { backend: backend.id, reason: result.message });
+          await state.applyLoad(backend.modelName, backend.id, null, at);
+          return;
+      }
+    });
+  }
+
   async readiness(): Promise<Readiness> {
     if (this.#draining) return { ready: false, reason: 'shutting down' };
     if (!this.#firstRoundDone) return { ready: false, reason: 'first health check round has not finished' };
@@ -196,6 +242,27 @@ export class LlmRouter {
     const healthy = view.backends.filter((backend) => ids.has(backend.id) && backend.healthy).length;
     if (healthy === 0) return { ready: false, reason: 'no healthy backends' };
     return { ready: true, reason: `${healthy} healthy backend(s)` };
+  }
+
+  /** `GET /api/dashboard`. */
+  async dashboard(): Promise<DashboardData> {
+    return dashboardData({
+      view: await this.view(),
+      snapshot: this.pool.snapshot,
+      now: this.#deps.clock.now(),
+      startedAt: this.#startedAt,
+      strategy: this.#config.routing.strategy,
+      system: this.#deps.systemInfo(),
+    });
+  }
+
+  /** Take one `/api/history` sample (the adapter calls this about once a second). */
+  async sampleHistory(): Promise<void> {
+    this.#history.add(await this.dashboard());
+  }
+
+  history(): readonly HistorySample[] {
+    return this.#history.samples();
   }
 
   view(): Promise<StateView> {

@@ -7,6 +7,7 @@ export class BackendLive {
   readonly id: string;
   readonly health: HealthRecord;
   inflight = 0;
+  pending = 0;
   /** Every send in the last 60 s: the RPM limiter and the "send RPM" statistic in one log. */
   readonly sends = new SlidingWindow();
   readonly completions = new SlidingWindow();

@@ -104,15 +104,22 @@ export class MemoryRouterState implements RouterState {
     const live = poolLives[index]!;
     live.sends.record(now);
     live.inflight++;
+    live.pending++;
     live.attempts++;
     this.#attempts++;
     return { kind: 'acquired', id: live.id, chargedAt: now };
+  }
+
+  firstByte(_model: string, id: string): void {
+    const live = this.#backends.get(id);
+    if (live) live.pending = Math.max(0, live.pending - 1);
   }
 
   release(report: AttemptReport): HealthTransition | null {
     const live = this.#backends.get(report.id);
     if (!live) return null;
     live.inflight = Math.max(0, live.inflight - 1);
+    if (!report.sawFirstByte) live.pending = Math.max(0, live.pending - 1);
     let change: boolean | null = null;
     switch (report.outcome) {
       case 'success':
@@ -207,6 +214,7 @@ export class MemoryRouterState implements RouterState {
         probed: live.health.probed,
         ejected: live.health.ejected,
         inflight: live.inflight,
+        pending: live.pending,
         sendRpm: live.sends.count(now),
         completionRpm: live.completions.count(now),
         holdUntil: live.holdUntil,

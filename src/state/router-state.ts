@@ -37,6 +37,8 @@ export interface AttemptReport {
   readonly now: number;
   readonly outcome: AttemptOutcome;
   readonly chargedAt: number;
+  /** Whether firstByte() was reported for this attempt (so `pending` is balanced). */
+  readonly sawFirstByte: boolean;
   /** Upstream 429's Retry-After: the backend is skipped until then. */
   readonly holdUntil?: number;
   readonly latencyMs: number;
@@ -83,6 +85,8 @@ export interface BackendLiveView {
   /** Taken out by traffic failures; back after the next passing probe. */
   readonly ejected: boolean;
   readonly inflight: number;
+  /** In-flight attempts still waiting for their first response byte (queued or prefilling). */
+  readonly pending: number;
   readonly sendRpm: number;
   readonly completionRpm: number;
   readonly holdUntil: number;
@@ -133,6 +137,8 @@ export interface RouterState {
   /** Backends removed from config: state is dropped once their in-flight requests finish. */
   retire(model: string, ids: readonly string[]): MaybePromise<void>;
   acquire(request: AcquireRequest): MaybePromise<AcquireResult>;
+  /** The attempt's first response byte arrived (ends its "pending" phase on the dashboard). */
+  firstByte(model: string, id: string): MaybePromise<void>;
   release(report: AttemptReport): MaybePromise<HealthTransition | null>;
   applyProbe(report: ProbeReport): MaybePromise<HealthTransition | null>;
   applyLoad(model: string, id: string, load: EngineLoad | null, now: number): MaybePromise<void>;

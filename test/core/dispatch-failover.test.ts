@@ -62,6 +62,7 @@ async function routerFor(yaml: string, configText: string, clock: FakeClock): Pr
     random,
     log: silentLogger,
     secrets: () => undefined,
+    systemInfo: () => ({ memoryMb: null, runtime: 'test', version: '0' }),
   });
   const { backends } = parseBackendFile(yaml, 'self_deployed.yaml', {
     source: 'self_deployed',
