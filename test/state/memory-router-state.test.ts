@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { createSeededRandom } from '../../src/core/random.ts';
+import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
+import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
+import type { AcquireRequest, AttemptReport } from '../../src/state/router-state.ts';
+
+const T0 = 1_800_000_000_000;
+const spec = (id: string, over: Partial<CandidateSpec> = {}): CandidateSpec => ({
+  id,
+  weight: 1,
+  rpmLimit: null,
+  maxConcurrency: null,
+  ...over,
+});
+
+function setup(candidates: CandidateSpec[]) {
+  const state = new MemoryRouterState(createSeededRandom(9));
+  state.register(
+    'm',
+    candidates.map((c) => ({ id: c.id, healthy: true })),
+  );
+  const acquire = (now: number, over: Partial<AcquireRequest> = {}) =>
+    state.acquire({ model: 'm', candidates, tried: [], strategy: 'least-waiting', now, staleAfterMs: 3000, ...over });
+  const release = (id: string, now: number, over: Partial<AttemptReport> = {}) =>
+    state.release({
+      model: 'm',
+      id,
+      now,
+      outcome: 'success',
+      chargedAt: now,
+      latencyMs: 1,
+      ttftMs: 1,
+      sawFirstByte: true,
+      failureThreshold: 3,
+      ...over,
+    });
+  return { state, acquire, release };
+}
+
+describe('MemoryRouterState: RPM limits', () => {
+  it('never exceeds the limit and reports when the window frees', () => {
+    const { acquire } = setup([spec('a', { rpmLimit: 3 }), spec('b', { rpmLimit: 2 })]);
+    const got = [0, 1000, 2000, 3000, 4000].map((dt) => acquire(T0 + dt));
+    expect(got.every((r) => r.kind === 'acquired')).toBe(true);
+    const limited = acquire(T0 + 10_000);
+    // The earliest charge (t=0) leaves the window at t=60 s: 50 s from now.
+    expect(limited).toEqual({ kind: 'rate-limited', retryAfterMs: 50_000 });
+    expect(acquire(T0 + 59_999).kind).toBe('rate-limited');
+    expect(acquire(T0 + 60_000).kind).toBe('acquired');
+  });
+
+  it('refunds the charge of an attempt that never reached the backend', () => {
+    const { acquire, release, state } = setup([spec('a', { rpmLimit: 1 })]);
+    const first = acquire(T0);
+    expect(first.kind).toBe('acquired');
+    release('a', T0 + 5, { outcome: 'not-sent', chargedAt: T0, sawFirstByte: false });
+    expect(acquire(T0 + 10).kind).toBe('acquired');
+    expect(state.view(T0 + 10).backends[0]?.sendRpm).toBe(1);
+  });
+
+  it('counts send RPM for unlimited backends too', () => {
+    const { acquire, state } = setup([spec('a')]);
+    for (let i = 0; i < 7; i++) acquire(T0 + i);
+    expect(state.view(T0 + 10).backends[0]?.sendRpm).toBe(7);
+    expect(state.view(T0 + 60_007).backends[0]?.sendRpm).toBe(0);
+  });
+
+  it('holds a backend back until an upstream Retry-After', () => {
+    const { acquire, release } = setup([spec('a')]);
+    acquire(T0);
+    release('a', T0, { outcome: 'rate-limited', holdUntil: T0 + 2000 });
+    expect(acquire(T0 + 1000)).toEqual({ kind: 'rate-limited', retryAfterMs: 1000 });
+    expect(acquire(T0 + 2000).kind).toBe('acquired');
+  });
+
+  it('reports saturation at max_concurrency rather than rate limiting', () => {
+    const { acquire, release } = setup([spec('a', { maxConcurrency: 1 })]);
+    expect(acquire(T0).kind).toBe('acquired');
+    expect(acquire(T0).kind).toBe('saturated');
+    release('a', T0 + 1);
+    expect(acquire(T0 + 2).kind).toBe('acquired');
+  });
+});
+
+describe('MemoryRouterState: routing inputs', () => {
+  it('puts untried backends first', () => {
+    const { acquire } = setup([spec('a'), spec('b'), spec('c')]);
+    for (let i = 0; i < 50; i++) {
+      const result = acquire(T0, { tried: ['a', 'b'], strategy: 'simple-shuffle' });
+      expect(result).toMatchObject({ kind: 'acquired', id: 'c' });
+    }
+  });
+
+  it('ignores stale engine metrics for least-waiting and falls back to in-flight counts', () => {
+    const { acquire, state, release } = setup([spec('a'), spec('b')]);
+    state.applyLoad('m', 'a', { engine: 'vllm', running: 8, waiting: 50, kvCacheUsage: 0.9, promptTokens: 0, generationTokens: 0 }, T0);
+    const fresh = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const r = acquire(T0 + 1000);
+      if (r.kind === 'acquired') {
+        fresh.add(r.id);
+        release(r.id, T0 + 1000);
+      }
+    }
+    expect([...fresh]).toEqual(['b']);
+    const stale = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const r = acquire(T0 + 3001);
+      if (r.kind === 'acquired') {
+        stale.add(r.id);
+        release(r.id, T0 + 3001);
+      }
+    }
+    expect([...stale].sort()).toEqual(['a', 'b']);
+  });
+
+  it('answers none-healthy when every backend is down', () => {
+    const { acquire, state } = setup([spec('a')]);
+    state.applyProbe({ model: 'm', id: 'a', ok: false, reason: 'x', now: T0, failureThreshold: 1, recoveryThreshold: 1 });
+    expect(acquire(T0)).toEqual({ kind: 'none-healthy' });
+  });
+});

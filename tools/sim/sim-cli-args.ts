@@ -1,0 +1,188 @@
+import type { SimEngineKind, SimFaults, SimOptionsInput } from './sim-options.ts';
+
+export interface SimCliConfig {
+  help: boolean;
+  count: number;
+  /** First port; instance i listens on port + i (0: every instance takes an ephemeral port). */
+  port: number;
+  host: string;
+  engine: SimEngineKind | 'mixed';
+  models: string[];
+  /** Per-instance speed multipliers, cycled when shorter than `count`. */
+  speeds: number[];
+  apiKey?: string;
+  writeConfig?: string;
+  sourceType: string;
+  /** Engine knobs shared by every instance (only the ones given on the command line). */
+  shared: Omit<SimOptionsInput, 'faults'>;
+  faults: Partial<SimFaults>;
+}
+
+export type ParsedSimArgs = { ok: true; config: SimCliConfig } | { ok: false; error: string };
+
+type Setter = (config: SimCliConfig, value: string) => string | null;
+
+export function defaultSimCliConfig(): SimCliConfig {
+  return {
+    help: false,
+    count: 4,
+    port: 9001,
+    host: '127.0.0.1',
+    engine: 'vllm',
+    models: [],
+    speeds: [1],
+    sourceType: 'self_deployed',
+    shared: {},
+    faults: {},
+  };
+}
+
+interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Human wording of the range for error messages. */
+  text: string;
+}
+
+const COUNT: Range = { min: 1, max: 10_000, integer: true, text: 'an integer in 1..10000' };
+const PORT: Range = { min: 0, max: 65_535, integer: true, text: 'an integer in 0..65535' };
+const POSITIVE_INT: Range = {
+  min: 1,
+  max: Number.MAX_SAFE_INTEGER,
+  integer: true,
+  text: 'a positive integer',
+};
+const POSITIVE: Range = {
+  min: Number.MIN_VALUE,
+  max: Number.MAX_VALUE,
+  integer: false,
+  text: 'a number > 0',
+};
+const NON_NEGATIVE: Range = { min: 0, max: Number.MAX_VALUE, integer: false, text: 'a number >= 0' };
+const RATE: Range = { min: 0, max: 1, integer: false, text: 'a probability in 0..1' };
+const STATUS: Range = { min: 100, max: 599, integer: true, text: 'an HTTP status 100..599' };
+
+/** Keys of T whose values are numbers (optional or not). */
+type NumberKey<T> = { [K in keyof T]-?: number extends T[K] ? K : never }[keyof T];
+type StringKey<T> = { [K in keyof T]-?: string extends T[K] ? K : never }[keyof T];
+
+/** A setter that parses a number within `range` into `pick(config)[key]`. */
+function num<T extends object>(pick: (c: SimCliConfig) => T, key: NumberKey<T>, range: Range): Setter {
+  return (c, v) => {
+    const n = v.trim() === '' ? Number.NaN : Number(v);
+    const valid =
+      Number.isFinite(n) && n >= range.min && n <= range.max && (!range.integer || Number.isInteger(n));
+    if (!valid) return `must be ${range.text} (got "${v}")`;
+    (pick(c) as Record<PropertyKey, unknown>)[key] = n;
+    return null;
+  };
+}
+
+function text<T extends object>(pick: (c: SimCliConfig) => T, key: StringKey<T>): Setter {
+  return (c, v) => {
+    if (v.trim() === '') return 'needs a non-empty value';
+    (pick(c) as Record<PropertyKey, unknown>)[key] = v;
+    return null;
+  };
+}
+
+const top = (c: SimCliConfig): SimCliConfig => c;
+const shared = (c: SimCliConfig): SimCliConfig['shared'] => c.shared;
+const faults = (c: SimCliConfig): Partial<SimFaults> => c.faults;
+
+const FLAGS: Readonly<Record<string, Setter>> = {
+  count: num(top, 'count', COUNT),
+  port: num(top, 'port', PORT),
+  host: text(top, 'host'),
+  engine: (c, v) => {
+    if (v !== 'vllm' && v !== 'sglang' && v !== 'mixed') return `must be vllm, sglang or mixed (got "${v}")`;
+    c.engine = v;
+    return null;
+  },
+  model: (c, v) => {
+    const names = splitList(v);
+    if (names.length === 0) return 'needs a model name';
+    c.models.push(...names);
+    return null;
+  },
+  speeds: (c, v) => {
+    const speeds = splitList(v).map(Number);
+    if (speeds.length === 0 || speeds.some((s) => !Number.isFinite(s) || s <= 0)) {
+      return `must be a comma list of positive numbers (got "${v}")`;
+    }
+    c.speeds = speeds;
+    return null;
+  },
+  'tokens-per-second': num(shared, 'tokensPerSecond', POSITIVE),
+  'ttft-ms': num(shared, 'ttftMs', NON_NEGATIVE),
+  'prefill-ms-per-token': num(shared, 'prefillMsPerToken', NON_NEGATIVE),
+  'max-num-seqs': num(shared, 'maxNumSeqs', POSITIVE_INT),
+  'default-max-tokens': num(shared, 'defaultMaxTokens', POSITIVE_INT),
+  'kv-capacity-tokens': num(shared, 'kvCapacityTokens', POSITIVE_INT),
+  'api-key': text(top, 'apiKey'),
+  'error-rate': num(faults, 'errorRate', RATE),
+  'error-status': num(faults, 'errorStatus', STATUS),
+  'rate-limit-rate': num(faults, 'rateLimitRate', RATE),
+  'hang-rate': num(faults, 'hangRate', RATE),
+  'drop-rate': num(faults, 'dropMidStreamRate', RATE),
+  'slow-first-byte-ms': num(faults, 'slowFirstByteMs', NON_NEGATIVE),
+  'flap-period-ms': num(faults, 'flapPeriodMs', NON_NEGATIVE),
+  'write-config': text(top, 'writeConfig'),
+  'source-type': text(top, 'sourceType'),
+};
+
+/** Parses `llm-router sim` arguments; the first problem found is reported as a one-line message. */
+export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
+  const config = defaultSimCliConfig();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
+    if (!match) return { ok: false, error: `unexpected argument "${arg}" (see --help)` };
+    const name = match[1] ?? '';
+    if (name === 'help' || name === 'h') {
+      config.help = true;
+      continue;
+    }
+    const setter = FLAGS[name];
+    if (!setter) return { ok: false, error: `unknown flag "${arg}" (see --help)` };
+    let value = match[2];
+    if (value === undefined) {
+      value = argv[i + 1];
+      if (value === undefined) return { ok: false, error: `flag --${name} needs a value` };
+      i++;
+    }
+    const problem = setter(config, value);
+    if (problem) return { ok: false, error: `--${name} ${problem}` };
+  }
+  if (config.port > 0 && config.port + config.count - 1 > 65_535) {
+    return { ok: false, error: `--port ${config.port} with --count ${config.count} runs past port 65535` };
+  }
+  return { ok: true, config };
+}
+
+/** One options object per instance: engines alternate for `mixed`, speeds cycle. */
+export function simSpecs(config: SimCliConfig): SimOptionsInput[] {
+  return Array.from({ length: config.count }, (_, i) => {
+    const engine: SimEngineKind =
+      config.engine === 'mixed' ? (i % 2 === 0 ? 'vllm' : 'sglang') : config.engine;
+    const spec: SimOptionsInput = {
+      ...config.shared,
+      host: config.host,
+      port: config.port === 0 ? 0 : config.port + i,
+      engine,
+      speed: config.speeds[i % config.speeds.length] ?? 1,
+      faults: { ...config.faults },
+    };
+    if (config.models.length > 0) spec.models = [...config.models];
+    if (config.apiKey !== undefined) spec.apiKey = config.apiKey;
+    return spec;
+  });
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,102 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { parseSimArgs, simSpecs } from './sim-cli-args.ts';
+import { SIM_USAGE } from './sim-cli-usage.ts';
+import { backendConfigYaml, startSimFleet } from './sim-fleet.ts';
+import type { SimServer } from './sim-server.ts';
+
+/** Injection points for tests; the CLI itself uses stdout/stderr and SIGINT/SIGTERM. */
+export interface SimCliIo {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  /** Aborting it shuts the fleet down like a signal would. */
+  signal?: AbortSignal;
+}
+
+/** `llm-router sim [flags]`: starts the fleet, optionally writes its backend file, runs until a signal. */
+export async function runSimCli(argv: string[], io: SimCliIo = {}): Promise<void> {
+  const out = io.out ?? ((text: string) => void process.stdout.write(text));
+  const err = io.err ?? ((text: string) => void process.stderr.write(text));
+  const parsed = parseSimArgs(argv);
+  if (!parsed.ok) {
+    err(`llm-router sim: ${parsed.error}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = parsed.config;
+  if (config.help) {
+    out(SIM_USAGE);
+    return;
+  }
+  let servers: SimServer[];
+  try {
+    servers = await startSimFleet(simSpecs(config));
+  } catch (error) {
+    err(`llm-router sim: cannot start the fleet: ${messageOf(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  servers.forEach((server, i) => {
+    out(`${describe(server, i)}\n`);
+  });
+  try {
+    if (config.writeConfig) {
+      await writeFileAtomic(
+        config.writeConfig,
+        backendConfigYaml(servers, { sourceType: config.sourceType }),
+      );
+      out(`sim: wrote ${servers.length} backend(s) to ${config.writeConfig}\n`);
+    }
+    await waitForShutdown(io.signal);
+  } catch (error) {
+    err(`llm-router sim: ${messageOf(error)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await Promise.all(servers.map((server) => server.close()));
+  }
+  out('sim: stopped\n');
+}
+
+function describe(server: SimServer, index: number): string {
+  const o = server.options;
+  return (
+    `sim[${index}] ${o.engine} ${server.url} models=${o.models.join(',')} speed=${o.speed} ` +
+    `tokens_per_second=${o.tokensPerSecond} ttft_ms=${o.ttftMs} max_num_seqs=${o.maxNumSeqs}`
+  );
+}
+
+/** Temp file in the same directory, then rename: a watching router never reads a half-written file. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(temp, content, 'utf8');
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
