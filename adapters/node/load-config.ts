@@ -18,6 +18,8 @@ export interface ConfigOverrides {
 
 export interface LoadedBackendFile {
   readonly path: string;
+  /** Text as read (null when the file is gone), so a reload can skip unchanged files. */
+  readonly text: string | null;
   readonly backends: Backend[];
   readonly warnings: string[];
 }
@@ -68,12 +70,12 @@ export async function listBackendFiles(dir: string, enabledSources: readonly str
 /** Read and validate one backend file; a missing file yields no backends (it was deleted). */
 export async function loadBackendFile(path: string, config: MainConfig): Promise<LoadedBackendFile> {
   const source = sourceOfFile(basename(path), config.backends.enabled_sources);
-  if (source === undefined) return { path, backends: [], warnings: [] };
+  if (source === undefined) return { path, text: null, backends: [], warnings: [] };
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, backends: [], warnings: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, text: null, backends: [], warnings: [] };
     throw new ConfigError(path, [`cannot read file: ${String(error)}`]);
   }
   const parsed = parseBackendFile(text, path, {
@@ -81,5 +83,5 @@ export async function loadBackendFile(path: string, config: MainConfig): Promise
     secrets: (name) => process.env[name],
     skipMetricsSources: config.monitor.skip_sources,
   });
-  return { path, backends: parsed.backends, warnings: parsed.warnings };
+  return { path, text, backends: parsed.backends, warnings: parsed.warnings };
 }

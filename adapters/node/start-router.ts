@@ -13,6 +13,7 @@ import {
   systemRandom,
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
+import { ConfigReloader } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import {
@@ -39,6 +40,8 @@ export interface RunningRouter {
   readonly port: number;
   readonly router: LlmRouter;
   readonly demoFleet: readonly SimServer[];
+  /** Re-read config.yaml and the backend files now (tests; the watcher does this on change). */
+  reload(): Promise<void>;
   /** Stop accepting, let in-flight requests finish up to `graceMs`, abort the rest, release everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -50,7 +53,8 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 /** Composition root of the Node service: config files, transport, state, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   const config = await loadMainConfig(options.configPath, options);
-  const log = options.log ?? createConsoleLogger({ level: config.log.level });
+  const consoleLog = createConsoleLogger({ level: config.log.level });
+  const log = options.log ?? consoleLog;
   const clock = options.clock ?? systemClock;
   const transport = createUndiciTransport({
     connectTimeoutMs: config.http_client.connect_timeout * 1000,
@@ -111,15 +115,35 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info('llm-router listening', { url, strategy: config.routing.strategy });
 
+  let firstRound = true;
   const stopHealth = repeatEvery(
     () => router.config.health_check.interval * 1000,
     async () => {
-      const first = !(await router.readiness()).ready && router.pool.snapshot.backends.length > 0;
       await router.runHealthRound();
-      if (first) log.info('health round finished', { ready: (await router.readiness()).reason });
+      if (!firstRound) return;
+      firstRound = false;
+      if (router.config.health_check.prune_unhealthy_on_start) {
+        const pruned = await router.pruneUnhealthy();
+        if (pruned.length > 0) {
+          log.warn('pruned backends that failed the first health check (config files unchanged)', {
+            backends: pruned.join(', '),
+          });
+        }
+      }
+      log.info('first health round finished', { ready: (await router.readiness()).reason });
     },
     (error) => log.error('health round failed', { error: String(error) }),
   );
+
+  const reloader = new ConfigReloader({
+    configPath: options.configPath,
+    overrides: options,
+    router,
+    log,
+    onMainConfig: (next) => consoleLog.setLevel(options.logLevel ?? next.log.level),
+  });
+  await reloader.remember(loaded);
+  reloader.start();
 
   const stopScrape = repeatEvery(
     () => router.config.monitor.collect_interval * 1000,
@@ -138,11 +162,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     port,
     router,
     demoFleet,
+    reload: () => reloader.reload(),
     async close(graceMs = router.config.server.shutdown_grace * 1000) {
       if (closed) return;
       closed = true;
       router.startDraining();
       stopHealth();
+      reloader.stop();
       stopScrape();
       clearInterval(historyTimer);
       server.close();

@@ -37,8 +37,10 @@ const VALUE_OTHER = 2;
 
 /**
  * Find the top-level `model` string without JSON.parse and without joining the chunks (SPEC §3: a 10 MB
- * body must stay one copy). Strings are skipped with `indexOf('"')` so a base64 image costs a memchr, not a
- * byte loop. This is not a validator: it only rejects bodies that are not an object or are truncated.
+ * body must stay one copy). Long strings are skipped with the chunk's own `indexOf('"')`: on Node the
+ * socket's chunks are Buffers, whose indexOf is memchr (~0.013 ms/MB); a plain Uint8Array's is V8's scalar
+ * loop (~0.3 ms/MB), still several times cheaper than JSON.parse. This is not a validator: it only rejects
+ * bodies that are not an object or are truncated.
  */
 export function scanModel(chunks: readonly Uint8Array[]): ModelScan {
   const n = chunks.length;

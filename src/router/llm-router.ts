@@ -58,6 +58,7 @@ export class LlmRouter {
   readonly #startedAt: number;
   readonly #scrapes = new ScrapeSchedule();
   readonly #history = new HistoryRing();
+  readonly #configErrors = new Map<string, { message: string; at: number }>();
 
   constructor(deps: LlmRouterDeps) {
     this.#deps = deps;
@@ -138,6 +139,39 @@ export class LlmRouter {
     }
     if (!healthyUntilProbed && change.added.length > 0) await this.probe(change.added);
     return change;
+  }
+
+  /** A config file failed to load or validate: the previous version keeps running; shown on the dashboard. */
+  reportConfigError(file: string, message: string): void {
+    this.#configErrors.set(file, { message, at: this.#deps.clock.now() });
+    this.#deps.log.error('config rejected, previous version keeps running', { file, error: message });
+  }
+
+  clearConfigError(file: string): void {
+    this.#configErrors.delete(file);
+  }
+
+  configErrors(): { file: string; message: string; at: string }[] {
+    return [...this.#configErrors].map(([file, e]) => ({ file, message: e.message, at: new Date(e.at).toISOString() }));
+  }
+
+  /**
+   * prune_unhealthy_on_start: drop backends that failed the first round from the live pool (never from
+   * the user's files) and return their ids for one warning.
+   */
+  async pruneUnhealthy(): Promise<string[]> {
+    const view = await this.view();
+    const down = new Set(view.backends.filter((b) => b.probed && !b.healthy).map((b) => b.id));
+    const pruned = this.pool.snapshot.backends.filter((b) => down.has(b.id));
+    if (pruned.length === 0) return [];
+    this.pool.prune(down);
+    for (const [model, list] of groupByModel(pruned)) {
+      await this.#deps.state.retire(
+        model,
+        list.map((b) => b.id),
+      );
+    }
+    return pruned.map((b) => b.id);
   }
 
   /** Forward one client request; errors are RouterError (rendered by the app) or ClientGoneError. */
@@ -245,8 +279,8 @@ export class LlmRouter {
   }
 
   /** `GET /api/dashboard`. */
-  async dashboard(): Promise<DashboardData> {
-    return dashboardData({
+  async dashboard(): Promise<DashboardData & { config_errors: ReturnType<LlmRouter['configErrors']> }> {
+    const data = dashboardData({
       view: await this.view(),
       snapshot: this.pool.snapshot,
       now: this.#deps.clock.now(),
@@ -254,6 +288,7 @@ export class LlmRouter {
       strategy: this.#config.routing.strategy,
       system: this.#deps.systemInfo(),
     });
+    return { ...data, config_errors: this.configErrors() };
   }
 
   /** Take one `/api/history` sample (the adapter calls this about once a second). */
