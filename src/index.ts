@@ -1,4 +1,4 @@
-export { createApp, type AppOptions } from './app/create-app.ts';
+export { type AppOptions, createApp } from './app/create-app.ts';
 export { errorResponse, jsonResponse } from './app/json-response.ts';
 export { proxyPathOf } from './app/proxy-route.ts';
 export { ConfigError } from './config/config-error.ts';
@@ -9,9 +9,9 @@ export {
   MainConfigSchema,
   type StrategyName,
 } from './config/main-config-schema.ts';
-export { parseBackendFile, type ParsedBackendFile } from './config/parse-backend-file.ts';
+export { type ParsedBackendFile, parseBackendFile } from './config/parse-backend-file.ts';
 export { parseMainConfig } from './config/parse-main-config.ts';
-export type { SecretSource } from './config/resolve-secret.ts';
+export { resolveSecret, type SecretSource } from './config/resolve-secret.ts';
 export { sourceOfFile } from './config/source-of-file.ts';
 export { type Clock, systemClock } from './core/clock.ts';
 export { collectBody } from './core/collect-body.ts';
@@ -28,4 +28,13 @@ export type { Backend } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
 export { LlmRouter, type LlmRouterDeps, type Readiness } from './router/llm-router.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
-export type { RouterState, StateView } from './state/router-state.ts';
+export type {
+  AcquireRequest,
+  AcquireResult,
+  AttemptReport,
+  ClientRequestRecord,
+  HealthTransition,
+  ProbeReport,
+  RouterState,
+  StateView,
+} from './state/router-state.ts';

@@ -28,7 +28,8 @@ describe('architecture boundaries (ARCHITECTURE.md)', () => {
     for (const file of core) {
       for (const spec of importsOf(readFileSync(file, 'utf8'))) {
         const runtime = /^(node:|cloudflare:|undici$|@hono\/node-server|miniflare|wrangler)/.test(spec);
-        const escapes = spec.startsWith('.') && relative(join(root, 'src'), join(file, '..', spec)).startsWith('..');
+        const escapes =
+          spec.startsWith('.') && relative(join(root, 'src'), join(file, '..', spec)).startsWith('..');
         if (runtime || escapes) offences.push(`${relative(root, file)} -> ${spec}`);
       }
     }
@@ -42,7 +43,9 @@ describe('architecture boundaries (ARCHITECTURE.md)', () => {
 
   it('only src/app imports hono', () => {
     const offences = core.filter(
-      (file) => !file.includes(`${join('src', 'app')}`) && importsOf(readFileSync(file, 'utf8')).some((s) => s.startsWith('hono')),
+      (file) =>
+        !file.includes(`${join('src', 'app')}`) &&
+        importsOf(readFileSync(file, 'utf8')).some((s) => s.startsWith('hono')),
     );
     expect(offences.map((file) => relative(root, file))).toEqual([]);
   });
@@ -62,7 +65,8 @@ describe('architecture boundaries (ARCHITECTURE.md)', () => {
           const target = relative(root, join(file, '..', spec));
           const intoCore = target.startsWith('src') && target !== join('src', 'index.ts');
           const other = adapter === 'node' ? 'cloudflare' : 'node';
-          if (intoCore || target.startsWith(join('adapters', other))) offences.push(`${relative(root, file)} -> ${spec}`);
+          if (intoCore || target.startsWith(join('adapters', other)))
+            offences.push(`${relative(root, file)} -> ${spec}`);
         }
       }
     }

@@ -4,8 +4,9 @@ import { runSimCli } from '../../tools/sim/index.ts';
 import { parseFlags } from './parse-flags.ts';
 import { startRouter } from './start-router.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const USAGE = `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
 
@@ -55,7 +56,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const logLevel = flags.get('log-level');
   const level = logLevel === undefined ? undefined : LogLevelSchema.safeParse(logLevel);
   if (level && !level.success) {
-    process.stderr.write(`llm-router: -log-level must be one of debug, info, warn, error (got "${logLevel}")\n`);
+    process.stderr.write(
+      `llm-router: -log-level must be one of debug, info, warn, error (got "${logLevel}")\n`,
+    );
     return 2;
   }
   const port = flags.get('port');
@@ -68,7 +71,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const running = await startRouter({
       configPath: flags.get('config') ?? 'config.yaml',
       ...(level?.success ? { logLevel: level.data } : {}),
-      ...(sources ? { enabledSources: sources.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(sources
+        ? {
+            enabledSources: sources
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...(port === undefined ? {} : { port: Number(port) }),
       ...(flags.has('host') ? { host: flags.get('host') } : {}),
     });

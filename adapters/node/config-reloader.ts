@@ -58,9 +58,11 @@ export class ConfigReloader {
 
   /** Re-read everything now; runs are serialised and never throw. */
   reload(): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#reloadOnce()).catch((error: unknown) => {
-      this.#options.log.error('reload failed', { error: String(error) });
-    });
+    this.#chain = this.#chain
+      .then(() => this.#reloadOnce())
+      .catch((error: unknown) => {
+        this.#options.log.error('reload failed', { error: String(error) });
+      });
     return this.#chain;
   }
 
@@ -119,7 +121,11 @@ export class ConfigReloader {
       if (this.#texts.has(path) && this.#texts.get(path) === loaded.text) continue;
       this.#texts.set(path, loaded.text);
       for (const warning of loaded.warnings) log.warn(warning);
-      const change = await router.applyBackendFile(path, loaded.text === null ? null : loaded.backends, false);
+      const change = await router.applyBackendFile(
+        path,
+        loaded.text === null ? null : loaded.backends,
+        false,
+      );
       log.info('backend file reloaded', {
         file: path,
         added: change.added.length,

@@ -10,7 +10,9 @@ export interface ConsoleLoggerOptions {
 }
 
 /** Console logger; `setLevel` supports hot reload of log.level. Callers never pass keys in fields. */
-export function createConsoleLogger(options: ConsoleLoggerOptions): Logger & { setLevel(level: LogLevel): void } {
+export function createConsoleLogger(
+  options: ConsoleLoggerOptions,
+): Logger & { setLevel(level: LogLevel): void } {
   let threshold = ORDER[options.level];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
@@ -23,7 +25,8 @@ export function createConsoleLogger(options: ConsoleLoggerOptions): Logger & { s
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
     if (fields) {
       for (const [key, value] of Object.entries(fields)) {
-        if (value !== undefined) line += ` ${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : value}`;
+        if (value !== undefined)
+          line += ` ${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : value}`;
       }
     }
     write(line);

@@ -27,7 +27,10 @@ export async function startDemoFleet(backends: readonly Backend[], log: Logger):
       engine: index % 2 === 0 ? 'vllm' : 'sglang',
     });
     servers.push(server);
-    log.warn('SIMULATED demo backend started (not a real GPU server)', { api_base: apiBase, models: models.join(',') });
+    log.warn('SIMULATED demo backend started (not a real GPU server)', {
+      api_base: apiBase,
+      models: models.join(','),
+    });
     index++;
   }
   return servers;

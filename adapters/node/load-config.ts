@@ -30,7 +30,9 @@ export async function loadMainConfig(path: string, overrides: ConfigOverrides = 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, [`cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+    throw new ConfigError(path, [
+      `cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    ]);
   }
   const config = parseMainConfig(text, path);
   return {
@@ -75,7 +77,8 @@ export async function loadBackendFile(path: string, config: MainConfig): Promise
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, text: null, backends: [], warnings: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { path, text: null, backends: [], warnings: [] };
     throw new ConfigError(path, [`cannot read file: ${String(error)}`]);
   }
   const parsed = parseBackendFile(text, path, {

@@ -46,7 +46,8 @@ export function createNodeServer(options: NodeServerOptions): Server {
       }
       handleProxy(router, log, path, req, res).catch((error: unknown) => {
         log.error('proxy handler failed', { error: error instanceof Error ? error.message : String(error) });
-        if (!res.headersSent) writeError(res, new RouterError(500, 'server_error', 'internal_error', 'internal router error'));
+        if (!res.headersSent)
+          writeError(res, new RouterError(500, 'server_error', 'internal_error', 'internal router error'));
         else res.destroy();
       });
     },
@@ -80,7 +81,11 @@ async function handleProxy(
   let body: Uint8Array[];
   try {
     const declared = req.headers['content-length'];
-    body = await collectBody(req, router.config.server.max_body_mb * 1024 * 1024, declared ? Number(declared) : undefined);
+    body = await collectBody(
+      req,
+      router.config.server.max_body_mb * 1024 * 1024,
+      declared ? Number(declared) : undefined,
+    );
   } catch (error) {
     if (controller.signal.aborted) return;
     const routerError = error instanceof RouterError ? error : routerErrors.badBody();

@@ -2,7 +2,11 @@
  * Run `task` now and then every `intervalMs` (read each time, so a reload can change it), never
  * overlapping itself; the timer is unref'd so it never keeps the process alive. Returns a stop function.
  */
-export function repeatEvery(intervalMs: () => number, task: () => Promise<void>, onError: (error: unknown) => void): () => void {
+export function repeatEvery(
+  intervalMs: () => number,
+  task: () => Promise<void>,
+  onError: (error: unknown) => void,
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = async () => {

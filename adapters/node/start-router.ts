@@ -46,8 +46,9 @@ export interface RunningRouter {
   close(graceMs?: number): Promise<void>;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** Composition root of the Node service: config files, transport, state, server, schedules. */
@@ -82,7 +83,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
 
   const dir = backendDirOf(options.configPath, config);
   const files = await listBackendFiles(dir, config.backends.enabled_sources);
-  if (files.length === 0) log.warn('no backend files found', { dir, enabled_sources: config.backends.enabled_sources.join(',') });
+  if (files.length === 0)
+    log.warn('no backend files found', { dir, enabled_sources: config.backends.enabled_sources.join(',') });
   const loaded = [];
   for (const file of files) loaded.push(await loadBackendFile(file, config));
 
@@ -99,10 +101,23 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     for (const duplicate of change.duplicates) log.warn('duplicate backend ignored', { backend: duplicate });
   }
   const snapshot = router.pool.snapshot;
-  log.info('backends loaded', { backends: snapshot.backends.length, models: snapshot.models.length, files: files.length });
+  log.info('backends loaded', {
+    backends: snapshot.backends.length,
+    models: snapshot.models.length,
+    files: files.length,
+  });
 
-  const app = createApp({ router, log, serveStatic: config.dashboard.enabled ? createStaticFiles(PUBLIC_DIR) : undefined });
-  const server = createNodeServer({ router, app, log, requestReadTimeoutMs: config.server.request_read_timeout * 1000 });
+  const app = createApp({
+    router,
+    log,
+    serveStatic: config.dashboard.enabled ? createStaticFiles(PUBLIC_DIR) : undefined,
+  });
+  const server = createNodeServer({
+    router,
+    app,
+    log,
+    requestReadTimeoutMs: config.server.request_read_timeout * 1000,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => {
@@ -152,7 +167,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   );
 
   const historyTimer = setInterval(() => {
-    router.sampleHistory().catch((error: unknown) => log.debug('history sample failed', { error: String(error) }));
+    router
+      .sampleHistory()
+      .catch((error: unknown) => log.debug('history sample failed', { error: String(error) }));
   }, 1000);
   historyTimer.unref();
 
@@ -178,7 +195,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         await new Promise((resolve) => setTimeout(resolve, 25));
         server.closeIdleConnections();
       }
-      if (router.inflight > 0) log.warn('grace period over, aborting open requests', { open: router.inflight });
+      if (router.inflight > 0)
+        log.warn('grace period over, aborting open requests', { open: router.inflight });
       server.closeAllConnections();
       await transport.close();
       await Promise.all(demoFleet.map((sim) => sim.close()));

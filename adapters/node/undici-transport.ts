@@ -50,7 +50,9 @@ function isStaleSocket(error: unknown): boolean {
  * connect/header/idle timeouts, body passed as the client's chunks. (Global fetch costs ~7x more CPU
  * per request here; see PERFORMANCE.md.)
  */
-export function createUndiciTransport(options: UndiciTransportOptions): Transport & { close(): Promise<void> } {
+export function createUndiciTransport(
+  options: UndiciTransportOptions,
+): Transport & { close(): Promise<void> } {
   const agent = new Agent({
     connections: options.maxConnsPerHost > 0 ? options.maxConnsPerHost : null,
     keepAliveTimeout: options.keepAliveTimeoutMs,
@@ -80,7 +82,11 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
       method: request.method,
       headers: request.headers,
       // undici writes any iterable body chunk by chunk (lib/core/request.js) though its types omit it.
-      body: (chunks === null ? null : chunks.length === 1 ? chunks[0] : chunks) as Dispatcher.RequestOptions['body'],
+      body: (chunks === null
+        ? null
+        : chunks.length === 1
+          ? chunks[0]
+          : chunks) as Dispatcher.RequestOptions['body'],
       signal: request.signal,
     });
     const { body } = response;

@@ -3,11 +3,11 @@ import { collectBody } from '../core/collect-body.ts';
 import { ClientGoneError } from '../core/dispatch.ts';
 import type { Logger } from '../core/logger.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
-import type { LlmRouter } from '../router/llm-router.ts';
 import { renderRouterMetrics } from '../metrics/render-router-metrics.ts';
+import type { LlmRouter } from '../router/llm-router.ts';
 import { errorResponse, jsonResponse } from './json-response.ts';
-import { proxyPathOf } from './proxy-route.ts';
 import { proxyResponseToWeb } from './proxy-response-to-web.ts';
+import { proxyPathOf } from './proxy-route.ts';
 
 export interface AppOptions {
   readonly router: LlmRouter;
@@ -77,7 +77,8 @@ export function createApp(options: AppOptions): Hono {
     const maxBytes = router.config.server.max_body_mb * 1024 * 1024;
     let body: Uint8Array[] = [];
     try {
-      if (raw.body) body = await collectBody(raw.body, maxBytes, declared === null ? undefined : Number(declared));
+      if (raw.body)
+        body = await collectBody(raw.body, maxBytes, declared === null ? undefined : Number(declared));
     } catch (error) {
       if (error instanceof RouterError) throw error;
       throw routerErrors.badBody();

@@ -7,7 +7,10 @@ export const LitellmParamsSchema = z.strictObject({
     .string()
     .min(1)
     .refine((value) => URL.canParse(value), 'must be an absolute http(s) URL')
-    .refine((value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol), 'must use http or https'),
+    .refine(
+      (value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol),
+      'must use http or https',
+    ),
   api_key: z.string().nullish(),
   supports_vision: z.boolean().nullish(),
   weight: z.number().positive().nullish(),

@@ -9,7 +9,9 @@ export function parseYaml(text: string, file: string): unknown {
     if (error instanceof YAMLParseError) {
       const where = error.linePos?.[0];
       const at = where ? `line ${where.line}, column ${where.col}` : 'unknown position';
-      throw new ConfigError(file, [`invalid YAML at ${at}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`]);
+      throw new ConfigError(file, [
+        `invalid YAML at ${at}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+      ]);
     }
     throw error;
   }

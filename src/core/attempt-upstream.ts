@@ -2,17 +2,26 @@ import type { Backend } from '../pool/backend.ts';
 import type { AttemptOutcome } from '../state/router-state.ts';
 import type { DispatchContext } from './dispatch.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.ts';
-import { type ProxyRequest, type ProxyResponse, headerValue } from './proxy-exchange.ts';
+import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
 import { relayBody } from './relay-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { spliceModel, totalLength } from './splice-model.ts';
-import { describeFailure, neverReachedBackend, TransportError, type UpstreamFailure } from './upstream-failure.ts';
+import {
+  describeFailure,
+  neverReachedBackend,
+  TransportError,
+  type UpstreamFailure,
+} from './upstream-failure.ts';
 
 type Release = (
   outcome: AttemptOutcome,
   extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
 ) => void;
-type RecordRequest = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) => void;
+type RecordRequest = (
+  outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
+  status: number,
+  ttft: number | null,
+) => void;
 
 export type AttemptResult =
   | { readonly kind: 'response'; readonly response: ProxyResponse }
@@ -46,12 +55,11 @@ export async function attemptUpstream(
       signal: request.signal,
     });
   } catch (error) {
-    const failure: UpstreamFailure =
-      request.signal.aborted
-        ? { kind: 'client-gone' }
-        : error instanceof TransportError
-          ? error.failure
-          : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
+    const failure: UpstreamFailure = request.signal.aborted
+      ? { kind: 'client-gone' }
+      : error instanceof TransportError
+        ? error.failure
+        : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
     if (failure.kind === 'client-gone') release('client-gone', {});
     else release(neverReachedBackend(failure) ? 'not-sent' : 'failure', { error: describeFailure(failure) });
     return { kind: 'failed', failure };
@@ -67,7 +75,8 @@ export async function attemptUpstream(
   if (status === 429) {
     upstream.cancel();
     const now = ctx.clock.now();
-    const retryAfterMs = parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS;
+    const retryAfterMs =
+      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS;
     release('rate-limited', { error: 'upstream status 429', holdUntil: now + retryAfterMs });
     return { kind: 'failed', failure: { kind: 'status429', retryAfterMs } };
   }

@@ -1,7 +1,9 @@
 const encoder = new TextEncoder();
 
 /** Precompute the accepted keys once; comparison is constant-time per key to not leak prefixes. */
-export function createApiKeyCheck(keys: readonly string[]): ((authorization: string | undefined) => boolean) | null {
+export function createApiKeyCheck(
+  keys: readonly string[],
+): ((authorization: string | undefined) => boolean) | null {
   if (keys.length === 0) return null;
   const accepted = keys.map((key) => encoder.encode(key));
   return function checkApiKey(authorization) {

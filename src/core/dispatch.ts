@@ -1,11 +1,11 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { AttemptOutcome, HealthTransition, RouterState } from '../state/router-state.ts';
+import { attemptUpstream } from './attempt-upstream.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { DispatchSettings } from './dispatch-settings.ts';
-import { attemptUpstream } from './attempt-upstream.ts';
 import type { Logger } from './logger.ts';
-import { type ProxyRequest, type ProxyResponse, headerValue } from './proxy-exchange.ts';
+import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
 import type { Random } from './random.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
@@ -47,12 +47,17 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   const candidates = snapshot.candidatesOf(model);
   if (!candidates) throw routerErrors.modelNotFound(model);
 
-  const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId(ctx.random);
+  const requestId =
+    acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId(ctx.random);
   const tried: string[] = [];
   let lastFailure: UpstreamFailure | null = null;
   const waitDeadline = started + settings.maxWaitMs;
 
-  const record = (outcome: 'success' | 'failure' | 'client-error' | 'client-gone', status: number, ttft: number | null) =>
+  const record = (
+    outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
+    status: number,
+    ttft: number | null,
+  ) =>
     state.recordRequest({
       model,
       outcome,
@@ -96,7 +101,10 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       sawFirstByte = true;
       void state.firstByte(model, backend.id);
     };
-    const release = (outcome: AttemptOutcome, extra: { ttftMs?: number | null; error?: string; holdUntil?: number }) => {
+    const release = (
+      outcome: AttemptOutcome,
+      extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
+    ) => {
       const done = clock.now();
       const change = state.release({
         sawFirstByte,
@@ -117,7 +125,11 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       });
     };
 
-    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, { firstByte, release, record });
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, {
+      firstByte,
+      release,
+      record,
+    });
     if (result.kind === 'response') return result.response;
     if (result.failure.kind === 'client-gone') throw new ClientGoneError('client disconnected');
     lastFailure = result.failure;
@@ -130,7 +142,9 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     if (tried.length > settings.numRetries) break;
     await sleepUnlessGone(clock, backoffDelay(tried.length, settings.backoff, ctx.random), request.signal);
   }
-  throw routerErrors.retriesExhausted(describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt' }));
+  throw routerErrors.retriesExhausted(
+    describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt' }),
+  );
 }
 
 async function sleepUnlessGone(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

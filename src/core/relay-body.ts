@@ -85,6 +85,8 @@ function sseErrorEvent(message: string, lastChunk: Uint8Array | undefined): Uint
   // Terminate a half-sent event first so the error event parses on its own.
   const endsEvent =
     lastChunk === undefined ||
-    (lastChunk.length >= 2 && lastChunk[lastChunk.length - 1] === 10 && lastChunk[lastChunk.length - 2] === 10);
+    (lastChunk.length >= 2 &&
+      lastChunk[lastChunk.length - 1] === 10 &&
+      lastChunk[lastChunk.length - 2] === 10);
   return encoder.encode(`${endsEvent ? '' : '\n\n'}data: ${JSON.stringify(error)}\n\n`);
 }

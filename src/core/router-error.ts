@@ -30,7 +30,9 @@ export class RouterError extends Error {
 
 /** The one renderer of the envelope; JSON.stringify escapes model names and reasons. */
 export function errorEnvelope(error: RouterError): string {
-  return JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: error.code } });
+  return JSON.stringify({
+    error: { message: error.message, type: error.type, param: null, code: error.code },
+  });
 }
 
 export const routerErrors = {
@@ -46,7 +48,8 @@ export const routerErrors = {
     new RouterError(400, 'invalid_request_error', 'missing_model', "missing or empty 'model' field"),
   modelNotFound: (model: string) =>
     new RouterError(404, 'invalid_request_error', 'model_not_found', `model '${model}' not found`),
-  noHealthy: () => new RouterError(503, 'server_error', 'no_healthy_backends', 'no healthy backends available'),
+  noHealthy: () =>
+    new RouterError(503, 'server_error', 'no_healthy_backends', 'no healthy backends available'),
   allRateLimited: (retryAfterSeconds: number) =>
     new RouterError(429, 'rate_limit_error', 'rate_limited', 'all backends rate limited', {
       'retry-after': String(retryAfterSeconds),

@@ -47,7 +47,11 @@ export function applyProbeResult(
 }
 
 /** Passive detection (SPEC §6.3): consecutive failed requests eject at once; any other outcome resets. */
-export function applyTrafficResult(record: HealthRecord, failed: boolean, failureThreshold: number): boolean | null {
+export function applyTrafficResult(
+  record: HealthRecord,
+  failed: boolean,
+  failureThreshold: number,
+): boolean | null {
   if (!failed) {
     record.requestFailures = 0;
     return null;

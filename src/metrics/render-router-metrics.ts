@@ -35,18 +35,43 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
     const count = cumulative[cumulative.length - 1] ?? 0;
     lines.push(`${name}_bucket{le="+Inf"} ${count}`, `${name}_sum ${sum}`, `${name}_count ${count}`);
   };
-  histogram('llm_router_request_duration_seconds', 'Client request latency.', totals.latencyCumulative, totals.latencySum);
-  histogram('llm_router_time_to_first_byte_seconds', 'Time to first upstream body byte.', totals.ttftCumulative, totals.ttftSum);
+  histogram(
+    'llm_router_request_duration_seconds',
+    'Client request latency.',
+    totals.latencyCumulative,
+    totals.latencySum,
+  );
+  histogram(
+    'llm_router_time_to_first_byte_seconds',
+    'Time to first upstream body byte.',
+    totals.ttftCumulative,
+    totals.ttftSum,
+  );
 
   const perBackend: ReadonlyArray<[string, string, string, (b: StateView['backends'][number]) => number]> = [
     ['llm_router_backend_up', 'gauge', 'Backend healthy (1) or not (0).', (b) => (b.healthy ? 1 : 0)],
     ['llm_router_backend_inflight', 'gauge', 'Open requests to the backend.', (b) => b.inflight],
     ['llm_router_backend_send_rpm', 'gauge', 'Attempts sent in the last 60 s.', (b) => b.sendRpm],
-    ['llm_router_backend_completion_rpm', 'gauge', 'Successful completions in the last 60 s.', (b) => b.completionRpm],
+    [
+      'llm_router_backend_completion_rpm',
+      'gauge',
+      'Successful completions in the last 60 s.',
+      (b) => b.completionRpm,
+    ],
     ['llm_router_backend_attempts_total', 'counter', 'Attempts sent to the backend.', (b) => b.attempts],
-    ['llm_router_backend_failures_total', 'counter', 'Failed attempts (5xx, network, timeout).', (b) => b.failures],
+    [
+      'llm_router_backend_failures_total',
+      'counter',
+      'Failed attempts (5xx, network, timeout).',
+      (b) => b.failures,
+    ],
     ['llm_router_backend_engine_waiting', 'gauge', 'Engine-reported queue.', (b) => b.load?.waiting ?? 0],
-    ['llm_router_backend_engine_running', 'gauge', 'Engine-reported running requests.', (b) => b.load?.running ?? 0],
+    [
+      'llm_router_backend_engine_running',
+      'gauge',
+      'Engine-reported running requests.',
+      (b) => b.load?.running ?? 0,
+    ],
   ];
   for (const [name, type, help, read] of perBackend) {
     metric(name, type, help);
@@ -60,7 +85,8 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
   }
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {
-    if (backend.rpmLimit !== null) lines.push(`llm_router_backend_rpm_limit{backend="${label(backend.id)}"} ${backend.rpmLimit}`);
+    if (backend.rpmLimit !== null)
+      lines.push(`llm_router_backend_rpm_limit{backend="${label(backend.id)}"} ${backend.rpmLimit}`);
   }
   return `${lines.join('\n')}\n`;
 }

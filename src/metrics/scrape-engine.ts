@@ -13,7 +13,11 @@ const decoder = new TextDecoder();
 const MAX_BYTES = 4 * 1024 * 1024;
 
 /** GET `<base>/metrics` with the backend's key and parse the engine's load from it. */
-export async function scrapeEngine(transport: Transport, backend: Backend, timeoutMs: number): Promise<ScrapeResult> {
+export async function scrapeEngine(
+  transport: Transport,
+  backend: Backend,
+  timeoutMs: number,
+): Promise<ScrapeResult> {
   const headers: Record<string, string> = { accept: 'text/plain' };
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
   try {

@@ -77,7 +77,11 @@ export class BackendPool {
   /** Drop backends from the live snapshot without touching files (prune_unhealthy_on_start). */
   prune(ids: ReadonlySet<string>): void {
     const next = new Map<string, readonly Backend[]>();
-    for (const [file, list] of this.#files) next.set(file, list.filter((backend) => !ids.has(backend.id)));
+    for (const [file, list] of this.#files)
+      next.set(
+        file,
+        list.filter((backend) => !ids.has(backend.id)),
+      );
     this.#files = next;
     this.#snapshot = new PoolSnapshot(this.#snapshot.backends.filter((backend) => !ids.has(backend.id)));
   }

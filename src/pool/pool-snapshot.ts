@@ -37,7 +37,12 @@ export class PoolSnapshot {
     for (const [model, list] of grouped) {
       this.#byModel.set(model, {
         backends: list,
-        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({ id, weight, rpmLimit, maxConcurrency })),
+        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({
+          id,
+          weight,
+          rpmLimit,
+          maxConcurrency,
+        })),
       });
     }
     this.models = [...grouped.keys()].sort();

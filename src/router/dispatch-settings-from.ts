@@ -1,5 +1,5 @@
-import type { DispatchSettings } from '../core/dispatch-settings.ts';
 import type { MainConfig } from '../config/main-config-schema.ts';
+import type { DispatchSettings } from '../core/dispatch-settings.ts';
 
 /** Metrics older than this many scrape periods are stale for least-waiting. */
 const STALE_SCRAPE_PERIODS = 3;

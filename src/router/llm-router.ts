@@ -12,7 +12,7 @@ import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { Transport } from '../core/transport.ts';
 import { probeBackend } from '../health/probe-backend.ts';
 import { type DashboardData, dashboardData, type SystemInfo } from '../metrics/dashboard-data.ts';
-import { type HistorySample, HistoryRing } from '../metrics/history-ring.ts';
+import { HistoryRing, type HistorySample } from '../metrics/history-ring.ts';
 import { scrapeEngine } from '../metrics/scrape-engine.ts';
 import { ABSENT_BACKOFF_MS, ERROR_BACKOFF_MS, ScrapeSchedule } from '../metrics/scrape-schedule.ts';
 import type { Backend } from '../pool/backend.ts';
@@ -31,6 +31,11 @@ export interface LlmRouterDeps {
   readonly secrets: SecretSource;
   /** Memory and runtime facts for the dashboard. */
   readonly systemInfo: () => SystemInfo;
+  /**
+   * Health rounds run outside this instance (on Workers: a cron or alarm in another isolate writes the
+   * shared state), so the first round counts as done once the state holds any probe result.
+   */
+  readonly sharedRounds?: boolean;
 }
 
 export interface Readiness {
@@ -101,7 +106,10 @@ export class LlmRouter {
   }
 
   /** `/v1/models`: every configured model, healthy or not, sorted, `created` stable per model. */
-  listModels(): { object: 'list'; data: { id: string; object: 'model'; created: number; owned_by: string }[] } {
+  listModels(): {
+    object: 'list';
+    data: { id: string; object: 'model'; created: number; owned_by: string }[];
+  } {
     return {
       object: 'list',
       data: this.pool.snapshot.models.map((id) => ({
@@ -122,7 +130,11 @@ export class LlmRouter {
    * Replace one backend file's entries. `healthyUntilProbed`: at startup backends take traffic at once
    * (the first probe round runs in the background); backends added by a reload wait for a passing probe.
    */
-  async applyBackendFile(file: string, backends: readonly Backend[] | null, healthyUntilProbed: boolean): Promise<PoolChange> {
+  async applyBackendFile(
+    file: string,
+    backends: readonly Backend[] | null,
+    healthyUntilProbed: boolean,
+  ): Promise<PoolChange> {
     const change = this.pool.replaceFile(file, backends);
     const { state } = this.#deps;
     for (const [model, list] of groupByModel(change.added)) {
@@ -152,7 +164,11 @@ export class LlmRouter {
   }
 
   configErrors(): { file: string; message: string; at: string }[] {
-    return [...this.#configErrors].map(([file, e]) => ({ file, message: e.message, at: new Date(e.at).toISOString() }));
+    return [...this.#configErrors].map(([file, e]) => ({
+      file,
+      message: e.message,
+      at: new Date(e.at).toISOString(),
+    }));
   }
 
   /**
@@ -181,7 +197,14 @@ export class LlmRouter {
     if (this.#draining) throw routerErrors.shuttingDown();
     const limit = this.#config.server.max_inflight;
     if (limit > 0 && this.#inflight >= limit) {
-      await state.recordRequest({ model: '', outcome: 'rejected', status: 503, latencyMs: 0, ttftMs: null, attempts: 0 });
+      await state.recordRequest({
+        model: '',
+        outcome: 'rejected',
+        status: 503,
+        latencyMs: 0,
+        ttftMs: null,
+        attempts: 0,
+      });
       throw routerErrors.overloaded(1);
     }
     this.#inflight++;
@@ -192,8 +215,16 @@ export class LlmRouter {
       return { ...response, body: this.#countUntilDone(response.body) };
     } catch (error) {
       const status = error instanceof RouterError ? error.status : 499;
-      const outcome = error instanceof ClientGoneError ? 'client-gone' : status >= 500 ? 'failure' : 'rejected';
-      await state.recordRequest({ model: '', outcome, status, latencyMs: clock.now() - started, ttftMs: null, attempts: 0 });
+      const outcome =
+        error instanceof ClientGoneError ? 'client-gone' : status >= 500 ? 'failure' : 'rejected';
+      await state.recordRequest({
+        model: '',
+        outcome,
+        status,
+        latencyMs: clock.now() - started,
+        ttftMs: null,
+        attempts: 0,
+      });
       throw error;
     } finally {
       if (!handedOff) this.#inflight--;
@@ -243,7 +274,8 @@ export class LlmRouter {
     const due = this.pool.snapshot.backends.filter(
       (backend) => backend.scrapeMetrics && healthy.has(backend.id) && this.#scrapes.due(backend.id, now),
     );
-    const timeoutMs = Math.min(this.#config.health_check.timeout, this.#config.monitor.collect_interval * 2) * 1000;
+    const timeoutMs =
+      Math.min(this.#config.health_check.timeout, this.#config.monitor.collect_interval * 2) * 1000;
     await mapLimit(due, this.#config.health_check.max_concurrency, async (backend) => {
       const result = await scrapeEngine(transport, backend, timeoutMs);
       const at = clock.now();
@@ -270,9 +302,12 @@ export class LlmRouter {
 
   async readiness(): Promise<Readiness> {
     if (this.#draining) return { ready: false, reason: 'shutting down' };
-    if (!this.#firstRoundDone) return { ready: false, reason: 'first health check round has not finished' };
+    const notYet: Readiness = { ready: false, reason: 'first health check round has not finished' };
+    if (!this.#firstRoundDone && !this.#deps.sharedRounds) return notYet;
     const view = await this.view();
     const ids = new Set(this.pool.snapshot.backends.map((backend) => backend.id));
+    if (!this.#firstRoundDone && !view.backends.some((backend) => ids.has(backend.id) && backend.probed))
+      return notYet;
     const healthy = view.backends.filter((backend) => ids.has(backend.id) && backend.healthy).length;
     if (healthy === 0) return { ready: false, reason: 'no healthy backends' };
     return { ready: true, reason: `${healthy} healthy backend(s)` };

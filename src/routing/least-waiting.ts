@@ -17,7 +17,10 @@ const KV_TIE_BREAK = 0.01;
 export function leastWaitingScore(candidate: CandidateView): number {
   if (candidate.engineWaiting === null) return candidate.inflight;
   const sinceScrape = Math.max(0, candidate.inflight - candidate.inflightAtScrape);
-  return candidate.inflight + candidate.engineWaiting + sinceScrape + KV_TIE_BREAK * (candidate.kvCacheUsage ?? 0);
+  return (
+    candidate.inflight + candidate.engineWaiting + sinceScrape + KV_TIE_BREAK * (candidate.kvCacheUsage ?? 0)
+  );
 }
 
-export const leastWaiting: Strategy = (candidates, random) => powerOfTwo(candidates, random, leastWaitingScore);
+export const leastWaiting: Strategy = (candidates, random) =>
+  powerOfTwo(candidates, random, leastWaitingScore);

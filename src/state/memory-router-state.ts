@@ -1,9 +1,9 @@
-import { applyProbeResult, applyTrafficResult } from '../health/health-record.ts';
-import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
 import type { Random } from '../core/random.ts';
+import { applyProbeResult, applyTrafficResult } from '../health/health-record.ts';
+import type { EngineLoad } from '../metrics/engine-load.ts';
+import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
-import type { EngineLoad } from '../metrics/engine-load.ts';
 import { BackendLive } from './backend-live.ts';
 import type {
   AcquireRequest,
@@ -159,12 +159,23 @@ export class MemoryRouterState implements RouterState {
     if (live.retired && live.inflight === 0) this.#backends.delete(live.id);
     if (change === null) return null;
     live.lastChangeAt = report.now;
-    return { id: live.id, healthy: change, cause: 'traffic', reason: report.error ?? report.outcome, at: report.now };
+    return {
+      id: live.id,
+      healthy: change,
+      cause: 'traffic',
+      reason: report.error ?? report.outcome,
+      at: report.now,
+    };
   }
 
   applyProbe(report: ProbeReport): HealthTransition | null {
     const live = this.#live(report.id);
-    const change = applyProbeResult(live.health, report.ok, report.failureThreshold, report.recoveryThreshold);
+    const change = applyProbeResult(
+      live.health,
+      report.ok,
+      report.failureThreshold,
+      report.recoveryThreshold,
+    );
     if (!report.ok) {
       live.lastError = `probe: ${report.reason}`;
       live.lastErrorAt = report.now;

@@ -29,7 +29,13 @@ export type AcquireResult =
  * - not-sent: never reached the backend (connect refused), so the RPM charge is refunded;
  * - client-gone: the client left first; says nothing about the backend.
  */
-export type AttemptOutcome = 'success' | 'failure' | 'client-error' | 'rate-limited' | 'not-sent' | 'client-gone';
+export type AttemptOutcome =
+  | 'success'
+  | 'failure'
+  | 'client-error'
+  | 'rate-limited'
+  | 'not-sent'
+  | 'client-gone';
 
 export interface AttemptReport {
   readonly model: string;

@@ -7,7 +7,11 @@ import { sourceOfFile } from '../../src/config/source-of-file.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const env: Record<string, string> = { OPENAI_API_KEY: 'sk-test-secret', EMPTY: '' };
-const options = { source: 'self_deployed', secrets: (name: string) => env[name], skipMetricsSources: ['openai'] };
+const options = {
+  source: 'self_deployed',
+  secrets: (name: string) => env[name],
+  skipMetricsSources: ['openai'],
+};
 
 function entry(params: Record<string, unknown>, name = 'm'): string {
   const lines = Object.entries({ model: 'openai/m', api_base: 'http://10.0.0.1:8000/v1', ...params })
@@ -45,14 +49,17 @@ describe('parseBackendFile', () => {
   });
 
   it('detects aliases after stripping a provider prefix only', () => {
-    const alias = parseBackendFile(entry({ model: 'openai/Qwen/Qwen3-8B' }, 'qwen'), 'f.yaml', options).backends[0];
+    const alias = parseBackendFile(entry({ model: 'openai/Qwen/Qwen3-8B' }, 'qwen'), 'f.yaml', options)
+      .backends[0];
     expect(alias).toMatchObject({ upstreamModel: 'Qwen/Qwen3-8B', rewriteModel: true });
-    const bare = parseBackendFile(entry({ model: 'Qwen/Qwen3-8B' }, 'Qwen/Qwen3-8B'), 'f.yaml', options).backends[0];
+    const bare = parseBackendFile(entry({ model: 'Qwen/Qwen3-8B' }, 'Qwen/Qwen3-8B'), 'f.yaml', options)
+      .backends[0];
     expect(bare).toMatchObject({ upstreamModel: 'Qwen/Qwen3-8B', rewriteModel: false });
   });
 
   it('resolves os.environ/NAME keys and names the entry when a variable is unset', () => {
-    const ok = parseBackendFile(entry({ api_key: 'os.environ/OPENAI_API_KEY' }), 'f.yaml', options).backends[0];
+    const ok = parseBackendFile(entry({ api_key: 'os.environ/OPENAI_API_KEY' }), 'f.yaml', options)
+      .backends[0];
     expect(ok?.apiKey).toBe('sk-test-secret');
     expect(problemsOf(entry({ api_key: 'os.environ/MISSING_KEY' }))).toEqual([
       'model_list[0].litellm_params.api_key: environment variable MISSING_KEY is not set',
@@ -62,7 +69,9 @@ describe('parseBackendFile', () => {
 
   it('rejects rpm_limit 0, bad URLs, bad weights and unknown keys with their path', () => {
     expect(problemsOf(entry({ rpm_limit: 0 }))[0]).toMatch(/^model_list\[0\]\.litellm_params\.rpm_limit: /);
-    expect(problemsOf(entry({ api_base: 'not a url' }))[0]).toMatch(/^model_list\[0\]\.litellm_params\.api_base: /);
+    expect(problemsOf(entry({ api_base: 'not a url' }))[0]).toMatch(
+      /^model_list\[0\]\.litellm_params\.api_base: /,
+    );
     expect(problemsOf(entry({ api_base: 'ftp://x/v1' }))[0]).toContain('http or https');
     expect(problemsOf(entry({ weight: -1 }))[0]).toMatch(/^model_list\[0\]\.litellm_params\.weight: /);
     expect(problemsOf(entry({ wieght: 2 }))).toEqual(['model_list[0].litellm_params.wieght: unknown key']);
@@ -84,7 +93,9 @@ describe('parseBackendFile', () => {
   it('skips metrics scraping for configured sources unless the entry opts in', () => {
     const hosted = { ...options, source: 'openai' };
     expect(parseBackendFile(entry({}), 'f.yaml', hosted).backends[0]?.scrapeMetrics).toBe(false);
-    expect(parseBackendFile(entry({ scrape_metrics: true }), 'f.yaml', hosted).backends[0]?.scrapeMetrics).toBe(true);
+    expect(
+      parseBackendFile(entry({ scrape_metrics: true }), 'f.yaml', hosted).backends[0]?.scrapeMetrics,
+    ).toBe(true);
   });
 
   it('validates every shipped backend file', () => {

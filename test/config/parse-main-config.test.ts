@@ -24,10 +24,24 @@ describe('parseMainConfig', () => {
     const config = parseMainConfig('', 'config.yaml');
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, api_keys: [], max_inflight: 0 });
     expect(config.routing).toEqual({ strategy: 'simple-shuffle', num_retries: 3 });
-    expect(config.http_client).toMatchObject({ request_timeout: 3600, connect_timeout: 10, max_idle_conns: 2000 });
-    expect(config.health_check).toMatchObject({ interval: 30, timeout: 10, failure_threshold: 3, max_concurrency: 20 });
+    expect(config.http_client).toMatchObject({
+      request_timeout: 3600,
+      connect_timeout: 10,
+      max_idle_conns: 2000,
+    });
+    expect(config.health_check).toMatchObject({
+      interval: 30,
+      timeout: 10,
+      failure_threshold: 3,
+      max_concurrency: 20,
+    });
     expect(config.health_check.prune_unhealthy_on_start).toBe(false);
-    expect(config.retry).toEqual({ base_delay_ms: 500, max_delay_ms: 5000, jitter_factor: 0.2, failure_threshold: 3 });
+    expect(config.retry).toEqual({
+      base_delay_ms: 500,
+      max_delay_ms: 5000,
+      jitter_factor: 0.2,
+      failure_threshold: 3,
+    });
     expect(config.webhook).toMatchObject({ enabled: false, cooldown_seconds: 300, batch_interval: 60 });
     expect(config.monitor.collect_interval).toBe(3);
     expect(config.backends).toEqual({ config_dir: 'configs', enabled_sources: ['openai', 'self_deployed'] });

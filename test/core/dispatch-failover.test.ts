@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUndiciTransport } from '../../adapters/node/undici-transport.ts';
+import { parseBackendFile } from '../../src/config/parse-backend-file.ts';
+import { parseMainConfig } from '../../src/config/parse-main-config.ts';
 import { ClientGoneError } from '../../src/core/dispatch.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { createSeededRandom } from '../../src/core/random.ts';
 import { RouterError } from '../../src/core/router-error.ts';
-import { parseBackendFile } from '../../src/config/parse-backend-file.ts';
-import { parseMainConfig } from '../../src/config/parse-main-config.ts';
 import { LlmRouter } from '../../src/router/llm-router.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import { type SimServer, startSimServer } from '../../tools/sim/index.ts';
@@ -74,7 +74,9 @@ async function routerFor(yaml: string, configText: string, clock: FakeClock): Pr
 }
 
 async function send(router: LlmRouter, model = 'm') {
-  const body = encoder.encode(JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }));
+  const body = encoder.encode(
+    JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+  );
   const response = await router.proxy({
     path: 'chat/completions',
     headers: {},
@@ -87,7 +89,8 @@ async function send(router: LlmRouter, model = 'm') {
   return { status: response.status, headers: response.headers, text };
 }
 
-const CONFIG = 'retry:\n  base_delay_ms: 100\n  max_delay_ms: 300\n  jitter_factor: 0\n  failure_threshold: 100\n';
+const CONFIG =
+  'retry:\n  base_delay_ms: 100\n  max_delay_ms: 300\n  jitter_factor: 0\n  failure_threshold: 100\n';
 
 describe('dispatch failover (real sockets, injected clock)', () => {
   it('retries a refused and a 500 backend, then succeeds, sleeping base*2^(n-1) between attempts', async () => {

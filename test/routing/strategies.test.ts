@@ -51,7 +51,10 @@ describe('least-connections (power of two choices)', () => {
     for (let i = 0; i < 2000; i++) {
       const a = Math.floor(random() * 10);
       const b = a + 1 + Math.floor(random() * 10);
-      const candidates = random() < 0.5 ? [view('a', { inflight: a }), view('b', { inflight: b })] : [view('b', { inflight: b }), view('a', { inflight: a })];
+      const candidates =
+        random() < 0.5
+          ? [view('a', { inflight: a }), view('b', { inflight: b })]
+          : [view('b', { inflight: b }), view('a', { inflight: a })];
       expect(candidates[leastConnections(candidates, random)]?.id).toBe('a');
     }
   });
@@ -76,9 +79,13 @@ describe('least-connections (power of two choices)', () => {
 
 describe('least-waiting', () => {
   it('scores fresh metrics as in-flight + engine queue + growth since the scrape', () => {
-    expect(leastWaitingScore(view('a', { inflight: 3, engineWaiting: 5, inflightAtScrape: 1 }))).toBe(3 + 5 + 2);
+    expect(leastWaitingScore(view('a', { inflight: 3, engineWaiting: 5, inflightAtScrape: 1 }))).toBe(
+      3 + 5 + 2,
+    );
     expect(leastWaitingScore(view('a', { inflight: 3 }))).toBe(3);
-    expect(leastWaitingScore(view('a', { inflight: 0, engineWaiting: 0, kvCacheUsage: 0.5 }))).toBeCloseTo(0.005);
+    expect(leastWaitingScore(view('a', { inflight: 0, engineWaiting: 0, kvCacheUsage: 0.5 }))).toBeCloseTo(
+      0.005,
+    );
   });
 
   it('avoids the backend with a long engine queue', () => {

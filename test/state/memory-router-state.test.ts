@@ -20,7 +20,15 @@ function setup(candidates: CandidateSpec[]) {
     candidates.map((c) => ({ id: c.id, healthy: true })),
   );
   const acquire = (now: number, over: Partial<AcquireRequest> = {}) =>
-    state.acquire({ model: 'm', candidates, tried: [], strategy: 'least-waiting', now, staleAfterMs: 3000, ...over });
+    state.acquire({
+      model: 'm',
+      candidates,
+      tried: [],
+      strategy: 'least-waiting',
+      now,
+      staleAfterMs: 3000,
+      ...over,
+    });
   const release = (id: string, now: number, over: Partial<AttemptReport> = {}) =>
     state.release({
       model: 'm',
@@ -93,7 +101,12 @@ describe('MemoryRouterState: routing inputs', () => {
 
   it('ignores stale engine metrics for least-waiting and falls back to in-flight counts', () => {
     const { acquire, state, release } = setup([spec('a'), spec('b')]);
-    state.applyLoad('m', 'a', { engine: 'vllm', running: 8, waiting: 50, kvCacheUsage: 0.9, promptTokens: 0, generationTokens: 0 }, T0);
+    state.applyLoad(
+      'm',
+      'a',
+      { engine: 'vllm', running: 8, waiting: 50, kvCacheUsage: 0.9, promptTokens: 0, generationTokens: 0 },
+      T0,
+    );
     const fresh = new Set<string>();
     for (let i = 0; i < 40; i++) {
       const r = acquire(T0 + 1000);
@@ -116,7 +129,15 @@ describe('MemoryRouterState: routing inputs', () => {
 
   it('answers none-healthy when every backend is down', () => {
     const { acquire, state } = setup([spec('a')]);
-    state.applyProbe({ model: 'm', id: 'a', ok: false, reason: 'x', now: T0, failureThreshold: 1, recoveryThreshold: 1 });
+    state.applyProbe({
+      model: 'm',
+      id: 'a',
+      ok: false,
+      reason: 'x',
+      now: T0,
+      failureThreshold: 1,
+      recoveryThreshold: 1,
+    });
     expect(acquire(T0)).toEqual({ kind: 'none-healthy' });
   });
 });
