@@ -28,7 +28,8 @@ const SHORT_STRING = 48;
 const MAX_ESCAPED_MODEL_TOKEN = 5 * 6 + 2;
 
 // Fatal, because a body that is not UTF-8 is not JSON either; the client gets a 400 instead of a mangled name.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM is spelled out because the Workers type definitions require it (its default is false anyway).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 // What the last top-level `model` key held: the last one wins, as in JSON.parse and the Python upstreams.
 const VALUE_NONE = 0;

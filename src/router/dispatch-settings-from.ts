@@ -4,6 +4,14 @@ import type { DispatchSettings } from '../core/dispatch-settings.ts';
 /** Metrics older than this many scrape periods are stale for least-waiting. */
 const STALE_SCRAPE_PERIODS = 3;
 
+/**
+ * A few scrape periods, and at least a period plus a second: a round takes time itself and sub-second
+ * periods would otherwise expire on ordinary network jitter.
+ */
+function staleAfterMs(periodMs: number): number {
+  return Math.max(STALE_SCRAPE_PERIODS * periodMs, periodMs + 1000);
+}
+
 export function dispatchSettingsFrom(config: MainConfig): DispatchSettings {
   return {
     strategy: config.routing.strategy,
@@ -16,6 +24,6 @@ export function dispatchSettingsFrom(config: MainConfig): DispatchSettings {
     failureThreshold: config.retry.failure_threshold,
     rateLimitMode: config.rate_limit.mode,
     maxWaitMs: config.rate_limit.max_wait_ms,
-    staleAfterMs: config.monitor.collect_interval * 1000 * STALE_SCRAPE_PERIODS,
+    staleAfterMs: staleAfterMs(config.monitor.collect_interval * 1000),
   };
 }

@@ -274,8 +274,10 @@ export class LlmRouter {
     const due = this.pool.snapshot.backends.filter(
       (backend) => backend.scrapeMetrics && healthy.has(backend.id) && this.#scrapes.due(backend.id, now),
     );
+    // Two periods, but never under a second: one slow answer must not cost a minute of back-off.
     const timeoutMs =
-      Math.min(this.#config.health_check.timeout, this.#config.monitor.collect_interval * 2) * 1000;
+      Math.min(this.#config.health_check.timeout, Math.max(1, this.#config.monitor.collect_interval * 2)) *
+      1000;
     await mapLimit(due, this.#config.health_check.max_concurrency, async (backend) => {
       const result = await scrapeEngine(transport, backend, timeoutMs);
       const at = clock.now();

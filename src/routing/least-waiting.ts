@@ -6,20 +6,21 @@ import type { Strategy } from './strategy.ts';
 const KV_TIE_BREAK = 0.01;
 
 /**
- * Load score (docs/routing.md):
- *   fresh metrics:  inflight + waiting + max(0, inflight - inflightAtScrape) + 0.01·kv
+ * Load score (docs/routing.md), lower is better:
+ *   fresh metrics:  inflight + waiting + (waiting > 0 ? max(0, inflight - inflightAtScrape) : 0) + 0.01·kv
  *   stale or none:  inflight
- * `inflight` is exact and real-time for this router's own traffic; `waiting` adds what the engine queues
- * for everyone (other routers, direct clients); the growth of in-flight since the scrape estimates what
- * joined that queue since, so a burst between two scrapes does not herd onto the backend that looked idle.
- * Backends without metrics score on in-flight alone, on the same scale, so they are never starved.
+ * `inflight` is this router's own open requests: exact and real time, so a burst between two scrapes
+ * spreads instead of herding onto the backend that looked idle. `waiting` adds the engine's queue,
+ * which includes everyone else's traffic (other routers, direct clients). When the engine was already
+ * queueing at the scrape, what we dispatched since has joined that queue too, so it counts again; when it
+ * was not, those requests are running and count once. Backends without metrics score on in-flight alone,
+ * on the same scale, so they are never starved.
  */
 export function leastWaitingScore(candidate: CandidateView): number {
-  if (candidate.engineWaiting === null) return candidate.inflight;
-  const sinceScrape = Math.max(0, candidate.inflight - candidate.inflightAtScrape);
-  return (
-    candidate.inflight + candidate.engineWaiting + sinceScrape + KV_TIE_BREAK * (candidate.kvCacheUsage ?? 0)
-  );
+  const { inflight, engineWaiting } = candidate;
+  if (engineWaiting === null) return inflight;
+  const joinedQueue = engineWaiting > 0 ? Math.max(0, inflight - candidate.inflightAtScrape) : 0;
+  return inflight + engineWaiting + joinedQueue + KV_TIE_BREAK * (candidate.kvCacheUsage ?? 0);
 }
 
 export const leastWaiting: Strategy = (candidates, random) =>
