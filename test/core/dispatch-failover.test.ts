@@ -1,26 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUndiciTransport } from '../../adapters/node/undici-transport.ts';
-import { parseBackendFile } from '../../src/config/parse-backend-file.ts';
-import { parseMainConfig } from '../../src/config/parse-main-config.ts';
 import { ClientGoneError } from '../../src/core/dispatch.ts';
-import { silentLogger } from '../../src/core/logger.ts';
-import { createSeededRandom } from '../../src/core/random.ts';
 import { RouterError } from '../../src/core/router-error.ts';
-import { LlmRouter } from '../../src/router/llm-router.ts';
-import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import { type SimServer, startSimServer } from '../../tools/sim/index.ts';
-import { FakeClock } from '../support/fake-clock.ts';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const transport = createUndiciTransport({
-  connectTimeoutMs: 2000,
-  headersTimeoutMs: 5000,
-  idleTimeoutMs: 5000,
-  requestTimeoutMs: 10_000,
-  maxConnsPerHost: 0,
-  keepAliveTimeoutMs: 1000,
-});
+import { backendYaml, encoder, routerFor, send, transport } from '../support/core-router.ts';
+import { FakeClock } from '../support/fake-clock.ts';
 
 let refused: SimServer;
 let failing: SimServer;
@@ -41,53 +25,6 @@ afterAll(async () => {
   await Promise.all([refused, failing, healthy, clientError].map((sim) => sim.close()));
   await transport.close();
 });
-
-function backendYaml(entries: { url: string; weight: number; model?: string; upstream?: string }[]): string {
-  return `model_list:\n${entries
-    .map(
-      (e) =>
-        `  - model_name: ${e.model ?? 'm'}\n    litellm_params:\n      model: openai/${e.upstream ?? e.model ?? 'm'}\n      api_base: ${e.url}\n      weight: ${e.weight}\n`,
-    )
-    .join('')}`;
-}
-
-async function routerFor(yaml: string, configText: string, clock: FakeClock): Promise<LlmRouter> {
-  const config = parseMainConfig(configText, 'config.yaml');
-  const random = createSeededRandom(7);
-  const router = new LlmRouter({
-    config,
-    state: new MemoryRouterState(random),
-    transport,
-    clock,
-    random,
-    log: silentLogger,
-    secrets: () => undefined,
-    systemInfo: () => ({ memoryMb: null, runtime: 'test', version: '0' }),
-  });
-  const { backends } = parseBackendFile(yaml, 'self_deployed.yaml', {
-    source: 'self_deployed',
-    secrets: () => undefined,
-    skipMetricsSources: [],
-  });
-  await router.applyBackendFile('self_deployed.yaml', backends, true);
-  return router;
-}
-
-async function send(router: LlmRouter, model = 'm') {
-  const body = encoder.encode(
-    JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
-  );
-  const response = await router.proxy({
-    path: 'chat/completions',
-    headers: {},
-    body: [body],
-    signal: new AbortController().signal,
-  });
-  let text = '';
-  if (response.body instanceof Uint8Array) text = decoder.decode(response.body);
-  else for await (const chunk of response.body) text += decoder.decode(chunk, { stream: true });
-  return { status: response.status, headers: response.headers, text };
-}
 
 const CONFIG =
   'retry:\n  base_delay_ms: 100\n  max_delay_ms: 300\n  jitter_factor: 0\n  failure_threshold: 100\n';
