@@ -48,7 +48,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   if (!candidates) throw routerErrors.modelNotFound(model);
 
   const requestId =
-    acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId(ctx.random);
+    acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
   const tried: string[] = [];
   let lastFailure: UpstreamFailure | null = null;
   const waitDeadline = started + settings.maxWaitMs;
