@@ -98,7 +98,8 @@ function serveStream(
     scope.serverAborted = true;
     ctx.counters.errorsInjected++;
     handle?.cancel();
-    res.destroy();
+    // Flush the tokens already written first: destroying in the same tick would drop them.
+    res.write('', () => res.destroy());
   };
 
   handle = ctx.engine.submit(request, {
