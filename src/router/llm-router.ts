@@ -14,7 +14,7 @@ import { probeBackend } from '../health/probe-backend.ts';
 import { type DashboardData, dashboardData, type SystemInfo } from '../metrics/dashboard-data.ts';
 import { HistoryRing, type HistorySample } from '../metrics/history-ring.ts';
 import { scrapeEngine } from '../metrics/scrape-engine.ts';
-import { ABSENT_BACKOFF_MS, ERROR_BACKOFF_MS, ScrapeSchedule } from '../metrics/scrape-schedule.ts';
+import { ScrapeSchedule } from '../metrics/scrape-schedule.ts';
 import type { Backend } from '../pool/backend.ts';
 import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
 import type { HealthTransition, RouterState, StateView } from '../state/router-state.ts';
@@ -263,7 +263,7 @@ export class LlmRouter {
 
   /**
    * One engine-metrics round (SPEC §8): healthy backends that expose /metrics, bounded concurrency,
-   * back-off after 404 (minutes) and errors (a minute). A failed scrape clears the load so least-waiting
+   * back-off after 404 (10 minutes) and errors (from one period, doubling, up to a minute). A failed scrape clears the load so least-waiting
    * falls back to local counts instead of trusting an old queue.
    */
   async scrapeRound(): Promise<void> {
@@ -283,10 +283,11 @@ export class LlmRouter {
       const at = clock.now();
       switch (result.kind) {
         case 'ok':
+          this.#scrapes.succeeded(backend.id);
           await state.applyLoad(backend.modelName, backend.id, result.load, at);
           return;
         case 'absent':
-          this.#scrapes.backOff(backend.id, at, ABSENT_BACKOFF_MS);
+          this.#scrapes.absent(backend.id, at);
           this.#deps.log.info('backend has no /metrics; least-waiting uses local counts for it', {
             backend: backend.id,
             status: result.status,
@@ -294,7 +295,7 @@ export class LlmRouter {
           await state.applyLoad(backend.modelName, backend.id, null, at);
           return;
         case 'error':
-          this.#scrapes.backOff(backend.id, at, ERROR_BACKOFF_MS);
+          this.#scrapes.failed(backend.id, at, this.#config.monitor.collect_interval * 1000);
           this.#deps.log.debug('metrics scrape failed', { backend: backend.id, reason: result.message });
           await state.applyLoad(backend.modelName, backend.id, null, at);
           return;
