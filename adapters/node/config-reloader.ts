@@ -40,6 +40,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: MainConfig) => unknown]> = [
 export class ConfigReloader {
   readonly #options: ConfigReloaderOptions;
   readonly #texts = new Map<string, string | null>();
+  /** Text of each file last rejected, so a file that stays broken is reported once, not on every poll. */
+  readonly #rejected = new Map<string, string | null>();
   #mainText: string | null = null;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -111,12 +113,12 @@ export class ConfigReloader {
           : { path, text: null, backends: [], warnings: [] };
       } catch (error) {
         const text = await readFile(path, 'utf8').catch(() => null);
-        if (text !== null && text === this.#texts.get(`${path}#rejected`)) continue;
-        this.#texts.set(`${path}#rejected`, text);
+        if (text !== null && text === this.#rejected.get(path)) continue;
+        this.#rejected.set(path, text);
         router.reportConfigError(path, error instanceof ConfigError ? error.message : String(error));
         continue;
       }
-      this.#texts.delete(`${path}#rejected`);
+      this.#rejected.delete(path);
       router.clearConfigError(path);
       if (this.#texts.has(path) && this.#texts.get(path) === loaded.text) continue;
       this.#texts.set(path, loaded.text);

@@ -35,6 +35,12 @@ export function createNodeServer(options: NodeServerOptions): Server {
       // Slowloris: headers must complete quickly; the whole request within request_read_timeout.
       headersTimeout: Math.min(options.requestReadTimeoutMs, 30_000),
       requestTimeout: options.requestReadTimeoutMs,
+      // Node enforces the two timeouts above only when it sweeps its connections, every 30 s by default:
+      // a 2 s request_read_timeout would otherwise hold a slowloris socket for up to 30 s.
+      connectionsCheckingInterval: Math.min(
+        1000,
+        Math.max(100, Math.floor(options.requestReadTimeoutMs / 4)),
+      ),
       keepAliveTimeout: 65_000,
       noDelay: true,
     },
