@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Transport, UpstreamFailure, UpstreamRequest, UpstreamResponse } from '../../src/index.ts';
-import { TransportError } from '../../src/index.ts';
+import { ClientGoneError, TransportError } from '../../src/index.ts';
+import { UndiciExchange } from './undici-exchange.ts';
 
 export interface UndiciTransportOptions {
   readonly connectTimeoutMs: number;
@@ -15,9 +16,11 @@ export interface UndiciTransportOptions {
   readonly keepAliveTimeoutMs: number;
 }
 
+const REQUEST_TIMEOUT = 'LLM_ROUTER_REQUEST_TIMEOUT';
+
 /** Undici's error codes -> the core's failure union. */
-function classify(error: unknown, signal: AbortSignal): UpstreamFailure {
-  if (signal.aborted) return { kind: 'client-gone' };
+function classify(error: unknown, aborted: boolean): UpstreamFailure {
+  if (aborted) return { kind: 'client-gone' };
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
@@ -26,33 +29,37 @@ function classify(error: unknown, signal: AbortSignal): UpstreamFailure {
     case 'UND_ERR_HEADERS_TIMEOUT':
       return { kind: 'timeout', phase: 'headers', message };
     case 'UND_ERR_BODY_TIMEOUT':
+    case REQUEST_TIMEOUT:
       return { kind: 'timeout', phase: 'body', message };
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return { kind: 'connect', message: `${code}` };
+      return { kind: 'connect', message: code };
     default:
-      if (message.includes('timeout')) return { kind: 'timeout', phase: 'headers', message };
       return { kind: 'reset', message: code || message };
   }
 }
 
-/** A reset on a pooled socket before any response: the upstream closed an idle keep-alive connection. */
+/** A reset before any response: typically the upstream closed an idle keep-alive socket we reused. */
 function isStaleSocket(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 /**
- * The Node upstream transport on undici's dispatcher `request` API: keep-alive pools per origin,
- * connect/header/idle timeouts, body passed as the client's chunks. (Global fetch costs ~7x more CPU
- * per request here; see PERFORMANCE.md.)
+ * The Node upstream transport on undici's dispatcher API: keep-alive pools per origin, connect/header/
+ * idle timeouts, the client's body chunks written as they are. (Global fetch costs several times more
+ * CPU per request here, and even undici's `request()` allocates a Readable and an AbortSignal per call;
+ * see bench/overhead.)
  */
-export function createUndiciTransport(
-  options: UndiciTransportOptions,
-): Transport & { close(): Promise<void> } {
+export function createUndiciTransport(options: UndiciTransportOptions): Transport & {
+  /** Wait for every in-flight upstream request, then release the pool. */
+  close(): Promise<void>;
+  /** Abort every in-flight upstream request (probes and scrapes included) and release the pool. */
+  destroy(): Promise<void>;
+} {
   const agent = new Agent({
     connections: options.maxConnsPerHost > 0 ? options.maxConnsPerHost : null,
     keepAliveTimeout: options.keepAliveTimeoutMs,
@@ -73,40 +80,43 @@ export function createUndiciTransport(
     return parsed;
   };
 
-  const once = async (request: UpstreamRequest): Promise<UpstreamResponse> => {
+  const once = (request: UpstreamRequest): Promise<UpstreamResponse> => {
     const { origin, path } = target(request.url);
     const chunks = request.body;
-    const response = await agent.request({
-      origin,
-      path,
-      method: request.method,
-      headers: request.headers,
-      // undici writes any iterable body chunk by chunk (lib/core/request.js) though its types omit it.
-      body: (chunks === null
-        ? null
-        : chunks.length === 1
-          ? chunks[0]
-          : chunks) as Dispatcher.RequestOptions['body'],
-      signal: request.signal,
-    });
-    const { body } = response;
-    // Whole-exchange deadline: destroys the body (the relay sees an error) when it runs out.
-    const timer = setTimeout(() => {
-      body.destroy(new Error(`request_timeout of ${options.requestTimeoutMs} ms exceeded`));
+    const exchange = new UndiciExchange();
+    const { signal } = request;
+    const onAbort = () => exchange.abort(new ClientGoneError('client disconnected'));
+    signal.addEventListener('abort', onAbort);
+    // Whole-exchange deadline (headers and body); undici's own timeouts cover connect and idle gaps.
+    const deadline = setTimeout(() => {
+      exchange.abort(
+        Object.assign(new Error(`request_timeout of ${options.requestTimeoutMs} ms exceeded`), {
+          code: REQUEST_TIMEOUT,
+        }),
+      );
     }, options.requestTimeoutMs);
-    timer.unref();
-    body.once('close', () => clearTimeout(timer));
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body,
-      cancel: () => {
-        if (body.destroyed) return;
-        // Destroying emits the abort as an 'error'; nobody reads the body any more, so swallow it.
-        body.on('error', () => {});
-        body.destroy();
+    deadline.unref();
+    exchange.onSettled(() => {
+      clearTimeout(deadline);
+      signal.removeEventListener('abort', onAbort);
+    });
+    agent.dispatch(
+      {
+        origin,
+        path,
+        method: request.method,
+        headers: request.headers,
+        // undici writes any iterable body chunk by chunk (lib/core/request.js) though its types omit it.
+        body: (chunks === null
+          ? null
+          : chunks.length === 1
+            ? chunks[0]
+            : chunks) as Dispatcher.DispatchOptions['body'],
       },
-    };
+      exchange,
+    );
+    if (signal.aborted) onAbort();
+    return exchange.head;
   };
 
   return {
@@ -119,12 +129,13 @@ export function createUndiciTransport(
           try {
             return await once(request);
           } catch (second) {
-            throw new TransportError(classify(second, request.signal));
+            throw new TransportError(classify(second, request.signal.aborted));
           }
         }
-        throw new TransportError(classify(error, request.signal));
+        throw new TransportError(classify(error, request.signal.aborted));
       }
     },
     close: () => agent.close(),
+    destroy: () => agent.destroy(),
   };
 }

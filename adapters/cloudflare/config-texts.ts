@@ -1,0 +1,26 @@
+import type { WorkerEnv } from './env.ts';
+import { bundledConfig } from './generated/bundled-config.js';
+
+/** The raw config: file name -> YAML text, before any parsing. */
+export interface ConfigTexts {
+  readonly mainFile: string;
+  readonly main: string;
+  readonly backends: Readonly<Record<string, string>>;
+}
+
+/**
+ * Bindings win over the bundle, so a test or a per-environment deploy can point the same Worker at other
+ * backends without rebuilding. The two bindings travel together: ROUTER_BACKENDS alone means nothing.
+ */
+export function configTexts(env: WorkerEnv): ConfigTexts {
+  if (env.ROUTER_CONFIG === undefined) return bundledConfig;
+  let backends: Record<string, string> = {};
+  if (env.ROUTER_BACKENDS !== undefined) {
+    const parsed: unknown = JSON.parse(env.ROUTER_BACKENDS);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new TypeError('ROUTER_BACKENDS must be a JSON object of file name -> YAML text');
+    }
+    backends = Object.fromEntries(Object.entries(parsed).map(([name, text]) => [name, String(text)]));
+  }
+  return { mainFile: 'ROUTER_CONFIG', main: env.ROUTER_CONFIG, backends };
+}

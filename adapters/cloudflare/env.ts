@@ -1,0 +1,33 @@
+import type { BackgroundScheduler } from './background-scheduler.ts';
+import type { RouterStateObject } from './router-state-object.ts';
+
+/**
+ * Bindings the Worker reads (wrangler.toml and `wrangler secret put`). Any other string binding is a
+ * secret or var that `os.environ/NAME` in the config may name.
+ */
+export interface WorkerEnv {
+  readonly ROUTER_STATE: DurableObjectNamespace<RouterStateObject>;
+  readonly SCHEDULER: DurableObjectNamespace<BackgroundScheduler>;
+  /** Static dashboard (public/), fetched by the Worker so /dashboard/ behaves as on Node. */
+  readonly ASSETS?: Fetcher;
+  /** Main config YAML text; overrides the config bundled at build time (tests, per-env configs). */
+  readonly ROUTER_CONFIG?: string;
+  /** JSON object `{ "<file name>": "<backend YAML text>" }`, used together with ROUTER_CONFIG. */
+  readonly ROUTER_BACKENDS?: string;
+  /** "true" runs without inbound keys (local dev only): otherwise an empty server.api_keys refuses traffic. */
+  readonly ALLOW_NO_AUTH?: string;
+  /**
+   * "caller" makes the state objects trust the caller's timestamps instead of their own clock. Only the
+   * RouterState contract suite sets it, to drive windows with a fake clock.
+   */
+  readonly ROUTER_STATE_CLOCK?: string;
+  readonly [name: string]: unknown;
+}
+
+/** `os.environ/NAME` resolves to a string binding (a Worker secret or var) of that name. */
+export function secretsOf(env: WorkerEnv): (name: string) => string | undefined {
+  return (name) => {
+    const value = env[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+}

@@ -1,0 +1,91 @@
+import pkg from '../../package.json' with { type: 'json' };
+import {
+  createApp,
+  LlmRouter,
+  type MainConfig,
+  type RouterError,
+  systemClock,
+  systemRandom,
+} from '../../src/index.ts';
+import { createAssetReader } from './asset-reader.ts';
+import { configTexts } from './config-texts.ts';
+import { DurableRouterState } from './durable-router-state.ts';
+import { secretsOf, type WorkerEnv } from './env.ts';
+import { createFetchTransport } from './fetch-transport.ts';
+import { inboundAuthProblem } from './inbound-auth.ts';
+import { parseConfigTexts } from './parse-config.ts';
+import { createWorkerLogger } from './worker-logger.ts';
+
+/** Everything one isolate builds once and reuses for every request, cron tick and alarm it serves. */
+export interface IsolateRouter {
+  readonly config: MainConfig;
+  readonly router: LlmRouter;
+  readonly app: { fetch(request: Request): Response | Promise<Response> };
+  readonly state: DurableRouterState;
+  /** Why the Worker refuses traffic (inbound auth missing), or null. */
+  readonly refusal: RouterError | null;
+}
+
+let cached: {
+  readonly main: string | undefined;
+  readonly backends: string | undefined;
+  readonly built: Promise<IsolateRouter>;
+} | null = null;
+
+/**
+ * The isolate's router, built on first use and kept while the config bindings stay the same. Building
+ * registers the backends in their Durable Objects (an await per model), so it happens once per isolate,
+ * not per request; concurrent first requests share the one build. A failed build is not cached.
+ */
+export function isolateRouter(env: WorkerEnv): Promise<IsolateRouter> {
+  if (cached && cached.main === env.ROUTER_CONFIG && cached.backends === env.ROUTER_BACKENDS)
+    return cached.built;
+  const built = build(env);
+  const entry = { main: env.ROUTER_CONFIG, backends: env.ROUTER_BACKENDS, built };
+  cached = entry;
+  built.catch(() => {
+    if (cached === entry) cached = null;
+  });
+  return built;
+}
+
+async function build(env: WorkerEnv): Promise<IsolateRouter> {
+  const secrets = secretsOf(env);
+  const { config, files } = parseConfigTexts(configTexts(env), secrets);
+  const log = createWorkerLogger(config.log.level);
+  const http = config.http_client;
+  // view() fans out to the shards of the models configured right now, which only the router's pool knows.
+  const state: DurableRouterState = new DurableRouterState(
+    env.ROUTER_STATE,
+    () => router.pool.snapshot.models,
+  );
+  const router: LlmRouter = new LlmRouter({
+    config,
+    state,
+    transport: createFetchTransport({
+      headersTimeoutMs: Math.min(http.connect_timeout + http.header_timeout, http.request_timeout) * 1000,
+      idleTimeoutMs: http.idle_timeout * 1000,
+      requestTimeoutMs: http.request_timeout * 1000,
+    }),
+    clock: systemClock,
+    random: systemRandom,
+    log,
+    secrets,
+    // Workers expose no memory figure; the dashboard shows the runtime instead.
+    systemInfo: () => ({ memoryMb: null, runtime: 'cloudflare-workers', version: pkg.version }),
+    sharedRounds: true,
+  });
+  for (const file of files) {
+    for (const warning of file.warnings) log.warn(warning);
+    const change = await router.applyBackendFile(file.file, file.backends, true);
+    for (const duplicate of change.duplicates) log.warn('duplicate backend ignored', { backend: duplicate });
+  }
+  const serveStatic = config.dashboard.enabled && env.ASSETS ? createAssetReader(env.ASSETS) : undefined;
+  return {
+    config,
+    router,
+    app: createApp({ router, log, serveStatic }),
+    state,
+    refusal: inboundAuthProblem(config, secrets, env),
+  };
+}

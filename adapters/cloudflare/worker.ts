@@ -1,0 +1,64 @@
+import { ConfigError, errorResponse, RouterError } from '../../src/index.ts';
+import { SCHEDULER_NAME } from './background-scheduler.ts';
+import { alarmPeriodMs, dueOnCron } from './cadence.ts';
+import type { WorkerEnv } from './env.ts';
+import { isolateRouter } from './isolate-router.ts';
+import { RequestScope } from './request-scope.ts';
+import { trackResponse } from './track-response.ts';
+
+export { BackgroundScheduler } from './background-scheduler.ts';
+export { RouterStateObject } from './router-state-object.ts';
+
+/** The Worker: the same Hono app the Node service serves, over Durable Object state and the global fetch. */
+export default {
+  async fetch(request, env, ctx) {
+    let isolate: Awaited<ReturnType<typeof isolateRouter>>;
+    try {
+      isolate = await isolateRouter(env);
+    } catch (error) {
+      return startupFailure(error);
+    }
+    const path = new URL(request.url).pathname;
+    if (isolate.refusal && path !== '/health') return errorResponse(isolate.refusal);
+    // No process lives long enough to sample once a second: the isolate serving the dashboard samples
+    // each time the page polls its history.
+    if (path === '/api/history' && request.method === 'GET') await isolate.router.sampleHistory();
+    const scope = new RequestScope((promise) => ctx.waitUntil(promise));
+    const response = await scope.run(() => isolate.app.fetch(request));
+    return trackResponse(response, request.signal, scope);
+  },
+
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runCronTick(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<WorkerEnv>;
+
+/** Minute-or-longer rounds run here; sub-minute ones belong to the scheduler object, re-armed each tick. */
+async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void> {
+  const { config, router } = await isolateRouter(env);
+  const work: Promise<void>[] = [];
+  if (dueOnCron(config.health_check.interval, scheduledTime)) work.push(router.runHealthRound());
+  if (dueOnCron(config.monitor.collect_interval, scheduledTime)) work.push(router.scrapeRound());
+  if (
+    alarmPeriodMs(config.health_check.interval) !== null ||
+    alarmPeriodMs(config.monitor.collect_interval) !== null
+  ) {
+    work.push(env.SCHEDULER.get(env.SCHEDULER.idFromName(SCHEDULER_NAME)).ensureArmed());
+  }
+  const failed = (await Promise.allSettled(work)).filter((result) => result.status === 'rejected');
+  if (failed.length > 0)
+    throw new AggregateError(
+      failed.map((result) => result.reason),
+      'cron tick failed',
+    );
+}
+
+/** A config that does not load (e.g. a secret it names is missing) answers every request with the reason. */
+function startupFailure(error: unknown): Response {
+  const message =
+    error instanceof ConfigError
+      ? `invalid configuration: ${error.message}`
+      : `router failed to start: ${String(error)}`;
+  console.error(JSON.stringify({ level: 'error', msg: message }));
+  return errorResponse(new RouterError(500, 'server_error', 'invalid_config', message));
+}

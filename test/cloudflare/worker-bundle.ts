@@ -1,0 +1,48 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import {
+  buildBundledConfig,
+  DEFAULT_OUT,
+  writeBundledConfig,
+} from '../../adapters/cloudflare/build-config.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+/** wrangler.toml's date and flags: the tests run the Worker exactly as deployed. */
+export const COMPATIBILITY_DATE = '2026-04-26';
+export const COMPATIBILITY_FLAGS = ['enable_request_signal', 'nodejs_als'];
+
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * Bundles a Worker entry the way wrangler does (esbuild, ESM, workerd conditions) into .tmp/ inside the
+ * project (Miniflare wants the script there). The generated config module is written first, as
+ * wrangler's [build] command would; tests then override it through the ROUTER_CONFIG bindings.
+ */
+export function bundleWorker(entry = 'adapters/cloudflare/worker.ts'): Promise<string> {
+  let bundled = bundles.get(entry);
+  if (!bundled) {
+    bundled = (async () => {
+      const { texts } = await buildBundledConfig(join(ROOT, 'config.yaml'));
+      await writeBundledConfig(texts, DEFAULT_OUT);
+      const dir = join(ROOT, '.tmp', 'cloudflare-test');
+      await mkdir(dir, { recursive: true });
+      const outfile = join(dir, `${entry.replace(/[^a-z0-9]+/gi, '-')}-${process.pid}.mjs`);
+      await build({
+        entryPoints: [join(ROOT, entry)],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        target: 'es2022',
+        conditions: ['workerd', 'worker', 'browser'],
+        mainFields: ['module', 'main'],
+        external: ['cloudflare:*', 'node:*'],
+        logLevel: 'error',
+      });
+      return outfile;
+    })();
+    bundles.set(entry, bundled);
+  }
+  return bundled;
+}

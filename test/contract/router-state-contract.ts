@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AcquireRequest, AttemptReport, RouterState } from '../../src/index.ts';
+
+export interface StateUnderTest {
+  /** A fresh, empty state per call (the DO version uses a fresh namespace prefix, see its caller). */
+  fresh(): Promise<RouterState>;
+  close(): Promise<void>;
+}
+
+const T0 = 1_800_000_000_000;
+let models = 0;
+
+/** A unique model name per test, so shards of one Durable Object namespace never mix between tests. */
+function modelName(): string {
+  models++;
+  return `model-${models}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function acquireOf(
+  model: string,
+  ids: readonly string[],
+  now: number,
+  extra: Partial<AcquireRequest> = {},
+): AcquireRequest {
+  return {
+    model,
+    candidates: ids.map((id) => ({ id, weight: 1, rpmLimit: null, maxConcurrency: null })),
+    tried: [],
+    strategy: 'least-connections',
+    now,
+    staleAfterMs: 5000,
+    ...extra,
+  };
+}
+
+function report(
+  model: string,
+  id: string,
+  now: number,
+  chargedAt: number,
+  extra: Partial<AttemptReport> = {},
+): AttemptReport {
+  return {
+    model,
+    id,
+    now,
+    outcome: 'success',
+    chargedAt,
+    sawFirstByte: true,
+    latencyMs: 10,
+    ttftMs: 5,
+    failureThreshold: 3,
+    ...extra,
+  };
+}
+
+async function backendOf(state: RouterState, id: string, now = T0) {
+  return (await state.view(now)).backends.find((backend) => backend.id === id);
+}
+
+/**
+ * The RouterState port's behaviour, run against every implementation: MemoryRouterState in Node and the
+ * Durable Object shards under workerd. Timestamps are explicit, so windows are tested exactly.
+ */
+export function runRouterStateContract(name: string, setup: () => Promise<StateUnderTest>): void {
+  describe(`RouterState contract: ${name}`, () => {
+    let subject: StateUnderTest;
+    beforeAll(async () => {
+      subject = await setup();
+    });
+    afterAll(async () => {
+      await subject?.close();
+    });
+
+    it('register makes backends known with the given health; existing ones are untouched', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      await state.register(m, [
+        { id: `${m}@a`, healthy: true },
+        { id: `${m}@b`, healthy: false },
+      ]);
+      await state.register(m, [{ id: `${m}@b`, healthy: true }]);
+      expect((await backendOf(state, `${m}@a`))?.healthy).toBe(true);
+      expect((await backendOf(state, `${m}@b`))?.healthy).toBe(false);
+    });
+
+    it('acquire counts in-flight and sends; release records the completion', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      await state.register(m, [{ id: `${m}@a`, healthy: true }]);
+      const got = await state.acquire(acquireOf(m, [`${m}@a`], T0));
+      expect(got).toEqual({ kind: 'acquired', id: `${m}@a`, chargedAt: T0 });
+      expect((await backendOf(state, `${m}@a`))?.inflight).toBe(1);
+      expect(await state.release(report(m, `${m}@a`, T0 + 10, T0))).toBeNull();
+      const live = await backendOf(state, `${m}@a`, T0 + 10);
+      expect(live).toMatchObject({ inflight: 0, sendRpm: 1, completionRpm: 1, successes: 1, attempts: 1 });
+    });
+
+    it('prefers backends this request has not tried', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      await state.register(m, [
+        { id: `${m}@a`, healthy: true },
+        { id: `${m}@b`, healthy: true },
+      ]);
+      for (let i = 0; i < 5; i++) {
+        const got = await state.acquire(acquireOf(m, [`${m}@a`, `${m}@b`], T0, { tried: [`${m}@a`] }));
+        expect(got).toMatchObject({ kind: 'acquired', id: `${m}@b` });
+      }
+    });
+
+    it('the RPM window is exact: the limit holds for 60 s, then frees', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const limited = (now: number) =>
+        acquireOf(m, [id], now, { candidates: [{ id, weight: 1, rpmLimit: 2, maxConcurrency: null }] });
+      expect((await state.acquire(limited(T0))).kind).toBe('acquired');
+      expect((await state.acquire(limited(T0 + 1000))).kind).toBe('acquired');
+      expect(await state.acquire(limited(T0 + 2000))).toEqual({ kind: 'rate-limited', retryAfterMs: 58_000 });
+      expect((await state.acquire(limited(T0 + 59_999))).kind).toBe('rate-limited');
+      expect((await state.acquire(limited(T0 + 60_000))).kind).toBe('acquired');
+    });
+
+    it('a send that never reached the backend is refunded', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const limited = acquireOf(m, [id], T0, {
+        candidates: [{ id, weight: 1, rpmLimit: 1, maxConcurrency: null }],
+      });
+      await state.acquire(limited);
+      await state.release(report(m, id, T0, T0, { outcome: 'not-sent', error: 'connect failed' }));
+      expect((await state.acquire(limited)).kind).toBe('acquired');
+    });
+
+    it('an upstream 429 holds the backend back until its Retry-After', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      await state.acquire(acquireOf(m, [id], T0));
+      await state.release(report(m, id, T0, T0, { outcome: 'rate-limited', holdUntil: T0 + 5000 }));
+      expect(await state.acquire(acquireOf(m, [id], T0 + 1000))).toEqual({
+        kind: 'rate-limited',
+        retryAfterMs: 4000,
+      });
+      expect((await state.acquire(acquireOf(m, [id], T0 + 5000))).kind).toBe('acquired');
+    });
+
+    it('probes take a backend out after the failure threshold and bring it back', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const probe = (ok: boolean, now: number) =>
+        state.applyProbe({
+          model: m,
+          id,
+          ok,
+          reason: ok ? 'ok' : 'down',
+          now,
+          failureThreshold: 2,
+          recoveryThreshold: 1,
+        });
+      // A backend's very first probe decides at once (startup must not wait for a threshold).
+      expect(await probe(true, T0)).toBeNull();
+      expect(await probe(false, T0 + 1)).toBeNull();
+      expect(await probe(false, T0 + 2)).toMatchObject({ id, healthy: false, cause: 'probe' });
+      expect(await state.acquire(acquireOf(m, [id], T0 + 3))).toEqual({ kind: 'none-healthy' });
+      expect(await probe(true, T0 + 4)).toMatchObject({ id, healthy: true, cause: 'probe' });
+      expect((await backendOf(state, id))?.probed).toBe(true);
+    });
+
+    it('traffic failures eject a backend after retry.failure_threshold', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const transitions = [];
+      for (let i = 0; i < 2; i++) {
+        const got = await state.acquire(acquireOf(m, [id], T0 + i));
+        expect(got.kind).toBe('acquired');
+        transitions.push(
+          await state.release(
+            report(m, id, T0 + i, T0 + i, {
+              outcome: 'failure',
+              failureThreshold: 2,
+              error: 'upstream status 500',
+            }),
+          ),
+        );
+      }
+      expect(transitions[0]).toBeNull();
+      expect(transitions[1]).toMatchObject({ id, healthy: false, cause: 'traffic' });
+      expect(await backendOf(state, id)).toMatchObject({
+        healthy: false,
+        ejected: true,
+        lastError: 'upstream status 500',
+      });
+    });
+
+    it('firstByte ends the pending phase', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      await state.acquire(acquireOf(m, [id], T0));
+      expect((await backendOf(state, id))?.pending).toBe(1);
+      await state.firstByte(m, id);
+      expect(await backendOf(state, id)).toMatchObject({ pending: 0, inflight: 1 });
+    });
+
+    it('retire drops a backend once its in-flight attempts finish', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      await state.acquire(acquireOf(m, [id], T0));
+      await state.retire(m, [id]);
+      expect(await backendOf(state, id)).toBeDefined();
+      await state.release(report(m, id, T0 + 1, T0));
+      expect(await backendOf(state, id)).toBeUndefined();
+    });
+
+    it('applyLoad is shown in the view', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const load = {
+        engine: 'vllm',
+        running: 3,
+        waiting: 2,
+        kvCacheUsage: 0.5,
+        promptTokens: 10,
+        generationTokens: 20,
+      } as const;
+      await state.applyLoad(m, id, load, T0);
+      expect(await backendOf(state, id)).toMatchObject({ load, loadAt: T0 });
+    });
+
+    it('recordRequest adds to the totals, across models', async () => {
+      const state = await subject.fresh();
+      const before = (await state.view(T0)).totals;
+      const record = { outcome: 'success', status: 200, latencyMs: 120, ttftMs: 30, attempts: 1 } as const;
+      await state.recordRequest({ model: modelName(), ...record });
+      await state.recordRequest({ model: modelName(), ...record });
+      await state.recordRequest({ model: '', ...record, outcome: 'rejected', status: 404, ttftMs: null });
+      const after = (await state.view(T0)).totals;
+      expect(after.requests - before.requests).toBe(3);
+      expect(after.successes - before.successes).toBe(2);
+      expect(after.rejected - before.rejected).toBe(1);
+      expect(after.ttftCount - before.ttftCount).toBe(2);
+      expect(after.latencyCumulative.at(-1)! - before.latencyCumulative.at(-1)!).toBe(3);
+    });
+  });
+}
