@@ -20,7 +20,13 @@ export type { LogFields, Logger } from './core/logger.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
 export { errorEnvelope, RouterError, routerErrors } from './core/router-error.ts';
-export type { HeaderRecord, Transport, UpstreamRequest, UpstreamResponse } from './core/transport.ts';
+export type {
+  AbortSignalLike,
+  HeaderRecord,
+  Transport,
+  UpstreamRequest,
+  UpstreamResponse,
+} from './core/transport.ts';
 export { TransportError, type UpstreamFailure } from './core/upstream-failure.ts';
 export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';

@@ -1,4 +1,5 @@
 import {
+  type AbortSignalLike,
   type HeaderRecord,
   type Transport,
   TransportError,
@@ -55,7 +56,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
 /** Timers and cancellation of one upstream exchange. */
 class Exchange {
   readonly #controller = new AbortController();
-  readonly #client: AbortSignal;
+  readonly #client: AbortSignalLike;
   readonly #options: FetchTransportOptions;
   readonly #deadline: ReturnType<typeof setTimeout>;
   #headersTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError, LogLevelSchema } from '../../src/index.ts';
 import { runSimCli } from '../../tools/sim/index.ts';
 import { parseFlags } from './parse-flags.ts';
+import { VERSION } from './project-files.ts';
 import { startRouter } from './start-router.ts';
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 const USAGE = `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
 

@@ -4,7 +4,6 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import {
   ClientGoneError,
-  collectBody,
   errorEnvelope,
   type LlmRouter,
   type Logger,
@@ -13,6 +12,8 @@ import {
   RouterError,
   routerErrors,
 } from '../../src/index.ts';
+import { ClientSignal } from './client-signal.ts';
+import { readRequestBody } from './read-request-body.ts';
 
 export interface NodeServerOptions {
   readonly router: LlmRouter;
@@ -78,22 +79,17 @@ async function handleProxy(
     writeError(res, routerErrors.invalidApiKey());
     return;
   }
-  const controller = new AbortController();
+  const signal = new ClientSignal();
   // The client leaving at any stage aborts the upstream exchange, so the GPU stops generating.
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new ClientGoneError('client disconnected'));
+    if (!res.writableFinished) signal.abort(new ClientGoneError('client disconnected'));
   });
 
   let body: Uint8Array[];
   try {
-    const declared = req.headers['content-length'];
-    body = await collectBody(
-      req,
-      router.config.server.max_body_mb * 1024 * 1024,
-      declared ? Number(declared) : undefined,
-    );
+    body = await readRequestBody(req, router.config.server.max_body_mb * 1024 * 1024);
   } catch (error) {
-    if (controller.signal.aborted) return;
+    if (signal.aborted) return;
     const routerError = error instanceof RouterError ? error : routerErrors.badBody();
     // Close after answering: the rest of an oversized body is not worth reading.
     writeError(res, routerError, routerError.status === 413);
@@ -102,9 +98,9 @@ async function handleProxy(
 
   let response: ProxyResponse;
   try {
-    response = await router.proxy({ path, headers: req.headers, body, signal: controller.signal });
+    response = await router.proxy({ path, headers: req.headers, body, signal });
   } catch (error) {
-    if (error instanceof ClientGoneError || controller.signal.aborted) {
+    if (error instanceof ClientGoneError || signal.aborted) {
       res.destroy();
       return;
     }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import {
   type Clock,
   ConfigError,
@@ -24,6 +22,7 @@ import {
   loadMainConfig,
 } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
+import { PUBLIC_DIR, VERSION } from './project-files.ts';
 import { repeatEvery } from './repeat-every.ts';
 import { createStaticFiles } from './static-files.ts';
 import { createUndiciTransport } from './undici-transport.ts';
@@ -45,11 +44,6 @@ export interface RunningRouter {
   /** Stop accepting, let in-flight requests finish up to `graceMs`, abort the rest, release everything. */
   close(graceMs?: number): Promise<void>;
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** Composition root of the Node service: config files, transport, state, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
@@ -198,7 +192,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       if (router.inflight > 0)
         log.warn('grace period over, aborting open requests', { open: router.inflight });
       server.closeAllConnections();
-      await transport.close();
+      // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may wait
+      // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
+      await transport.destroy();
       await Promise.all(demoFleet.map((sim) => sim.close()));
     },
   };

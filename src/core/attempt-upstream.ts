@@ -92,6 +92,7 @@ export async function attemptUpstream(
       hooks.firstByte();
     },
     onEnd: (end) => {
+      ctx.onResponseEnd();
       switch (end.kind) {
         case 'complete':
           release(clientError ? 'client-error' : 'success', { ttftMs: ttft });

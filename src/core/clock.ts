@@ -1,9 +1,11 @@
+import type { AbortSignalLike } from './transport.ts';
+
 /** Time source injected everywhere time matters, so windows, backoff and schedules test deterministically. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   /** Resolve after `ms`, or reject with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignalLike): Promise<void>;
 }
 
 export const systemClock: Clock = {

@@ -10,7 +10,7 @@ import type { Random } from './random.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
 import { scanModel } from './scan-model.ts';
-import type { Transport } from './transport.ts';
+import type { AbortSignalLike, Transport } from './transport.ts';
 import { describeFailure, type UpstreamFailure } from './upstream-failure.ts';
 
 export interface DispatchContext {
@@ -23,6 +23,8 @@ export interface DispatchContext {
   readonly log: Logger;
   /** Passive ejections, for logs, dashboard and webhooks. */
   onHealthChange(change: HealthTransition): void;
+  /** The relayed response ended (completed, broke or the client left): exactly once per response. */
+  onResponseEnd(): void;
 }
 
 /** Thrown when the client went away while the router was still choosing or waiting: nothing is written. */
@@ -47,8 +49,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   const candidates = snapshot.candidatesOf(model);
   if (!candidates) throw routerErrors.modelNotFound(model);
 
-  const requestId =
-    acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
+  const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
   const tried: string[] = [];
   let lastFailure: UpstreamFailure | null = null;
   const waitDeadline = started + settings.maxWaitMs;
@@ -147,7 +148,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   );
 }
 
-async function sleepUnlessGone(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+async function sleepUnlessGone(clock: Clock, ms: number, signal: AbortSignalLike): Promise<void> {
   try {
     await clock.sleep(ms, signal);
   } catch {

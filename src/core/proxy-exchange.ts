@@ -1,4 +1,4 @@
-import type { HeaderRecord } from './transport.ts';
+import type { AbortSignalLike, HeaderRecord } from './transport.ts';
 
 /** A client request to a proxied `/v1/*` path, as either runtime can produce it without Web-stream costs. */
 export interface ProxyRequest {
@@ -8,7 +8,7 @@ export interface ProxyRequest {
   /** Raw body chunks as read (kept separate: large bodies are never copied). */
   readonly body: readonly Uint8Array[];
   /** Fires when the client goes away; aborts the upstream at once. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
 }
 
 export interface ProxyResponse {

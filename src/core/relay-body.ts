@@ -1,4 +1,4 @@
-import type { UpstreamResponse } from './transport.ts';
+import type { AbortSignalLike, UpstreamResponse } from './transport.ts';
 
 export type RelayEnd =
   | { readonly kind: 'complete' }
@@ -7,7 +7,7 @@ export type RelayEnd =
 
 export interface RelayHooks {
   readonly eventStream: boolean;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   onFirstByte(): void;
   /** Called exactly once, however the relay ends. */
   onEnd(end: RelayEnd): void;

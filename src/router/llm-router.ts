@@ -211,8 +211,9 @@ export class LlmRouter {
     let handedOff = false;
     try {
       const response = await dispatch(request, this.#dispatchContext());
+      // From here the relay's end calls #responseEnded (router-level in-flight lasts to the last byte).
       handedOff = true;
-      return { ...response, body: this.#countUntilDone(response.body) };
+      return response;
     } catch (error) {
       const status = error instanceof RouterError ? error.status : 499;
       const outcome =
@@ -242,6 +243,8 @@ export class LlmRouter {
     const { transport, state, clock } = this.#deps;
     await mapLimit(backends, hc.max_concurrency, async (backend) => {
       const result = await probeBackend(transport, backend, hc.timeout * 1000, hc.verify_model);
+      // A probe cut short by shutdown says nothing about the backend: no state change, no alert.
+      if (this.#draining) return;
       const change = await state.applyProbe({
         model: backend.modelName,
         id: backend.id,
@@ -353,6 +356,7 @@ export class LlmRouter {
       random,
       log,
       onHealthChange: (change) => this.#emit(change),
+      onResponseEnd: this.#responseEnded,
     };
   }
 
@@ -361,6 +365,10 @@ export class LlmRouter {
     return createApiKeyCheck(resolveKeys(keys, this.#deps.secrets));
   }
 
+  readonly #responseEnded = (): void => {
+    this.#inflight--;
+  };
+
   #emit(change: HealthTransition): void {
     const backend = this.pool.snapshot.get(change.id);
     const fields = { backend: change.id, cause: change.cause, reason: change.reason };
@@ -368,43 +376,9 @@ export class LlmRouter {
     else this.#deps.log.warn('backend unhealthy', fields);
     for (const listener of this.#listeners) listener(change, backend);
   }
-
-  /** Router-level in-flight (max_inflight, drain) lasts until the last body byte. */
-  #countUntilDone(body: ProxyResponse['body']): ProxyResponse['body'] {
-    if (body instanceof Uint8Array) {
-      this.#inflight--;
-      return body;
-    }
-    const source = body[Symbol.asyncIterator]();
-    let open = true;
-    const close = () => {
-      if (open) {
-        open = false;
-        this.#inflight--;
-      }
-    };
-    return {
-      [Symbol.asyncIterator]: () => ({
-        async next() {
-          try {
-            const step = await source.next();
-            if (step.done) close();
-            return step;
-          } catch (error) {
-            close();
-            throw error;
-          }
-        },
-        async return() {
-          close();
-          return (await source.return?.()) ?? { done: true, value: undefined };
-        },
-      }),
-    };
-  }
 }
 
-/** Keys that name an unset variable are dropped with no match possible, never turned into "". */
+/** Keys that name an unset variable are dropped (no match possible), never turned into "". */
 function resolveKeys(keys: readonly string[], secrets: SecretSource): string[] {
   return keys.flatMap((key) => {
     const resolved = resolveSecret(key, secrets);
