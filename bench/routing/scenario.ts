@@ -1,0 +1,150 @@
+import { fileURLToPath } from 'node:url';
+import type { Arrival } from './arrivals.ts';
+import type { FleetMethods } from './fleet-methods.ts';
+import { type EngineModel, engineModel, type SimSpec, type Workload } from './fleet-spec.ts';
+import { type Dispatcher, type RequestRecord, runSchedule } from './load-run.ts';
+import { type LoopLag, LoopLagMonitor } from './loop-lag.ts';
+import { OracleDispatcher, RouterDispatcher, targetOf } from './oracle.ts';
+import { stream } from './prng.ts';
+import { type StrategyName, writeRouterConfig } from './router-config.ts';
+import type { RouterBackendView, RouterMethods } from './router-methods.ts';
+import { RpcChild } from './rpc.ts';
+import { QueueSampler, type QueueTrace, type RunSummary, summarise } from './stats.ts';
+import { createClientAgent } from './stream-client.ts';
+
+export const ROUTER_CHILD = fileURLToPath(new URL('./router-child.ts', import.meta.url));
+export const FLEET_CHILD = fileURLToPath(new URL('./fleet-child.ts', import.meta.url));
+
+export type Dispatch = 'oracle' | StrategyName;
+
+export interface ScenarioSettings {
+  readonly seed: number;
+  readonly collectInterval: number;
+  readonly drainTimeoutMs: number;
+  /** Temp directory for the router's config files. */
+  readonly configDir: string;
+  /** Load the router from this repository instead of this one (A/B of a patched copy); null: this one. */
+  readonly routerRoot: string | null;
+}
+
+export interface ScenarioResult {
+  readonly summary: RunSummary;
+  readonly queues: QueueTrace[];
+  readonly lag: { readonly loadgen: LoopLag; readonly sims: LoopLag; readonly router: LoopLag | null };
+  /** Oracle only: largest gap seen between its counter and the sims' running + waiting (4 Hz samples). */
+  readonly oracleCounterMaxGap: number | null;
+  /** What the router saw at the end of the run (the metric-less check reads `scrapedWaiting`). */
+  readonly routerView: RouterBackendView[] | null;
+  readonly apiBases: string[];
+  readonly records: RequestRecord[];
+}
+
+const live = new Set<RpcChild<FleetMethods> | RpcChild<RouterMethods>>();
+
+/** Last resort on exit: SIGKILL the children this benchmark started (by their own handles, nothing else). */
+export function killChildrenSync(): void {
+  for (const child of live) child.killSync();
+}
+
+export async function startFleetChild(): Promise<RpcChild<FleetMethods>> {
+  const child = new RpcChild<FleetMethods>('sims', FLEET_CHILD);
+  live.add(child);
+  await child.ready();
+  return child;
+}
+
+export async function closeChild(child: RpcChild<FleetMethods> | RpcChild<RouterMethods>): Promise<void> {
+  await child.close();
+  live.delete(child);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One run: fresh sims, a fresh router process (or the oracle), the schedule, the figures. */
+export async function runScenario(
+  name: string,
+  dispatch: Dispatch,
+  fleet: RpcChild<FleetMethods>,
+  specs: readonly SimSpec[],
+  workload: Workload,
+  schedule: readonly Arrival[],
+  settings: ScenarioSettings,
+): Promise<ScenarioResult> {
+  const { urls } = await fleet.call('start', { specs: [...specs] });
+  const targets = urls.map(targetOf);
+  const models: EngineModel[] = specs.map((spec) => engineModel(spec, workload));
+  let router: RpcChild<RouterMethods> | null = null;
+  let dispatcher: Dispatcher;
+  let oracle: OracleDispatcher | null = null;
+  if (dispatch === 'oracle') {
+    oracle = new OracleDispatcher(models, targets, stream(settings.seed, 7));
+    dispatcher = oracle;
+  } else {
+    const configPath = await writeRouterConfig(
+      settings.configDir,
+      dispatch,
+      urls,
+      specs.map((spec) => spec.weight ?? 1),
+      settings.collectInterval,
+    );
+    router = new RpcChild<RouterMethods>('router', ROUTER_CHILD);
+    live.add(router);
+    await router.ready();
+    const { url } = await router.call('start', {
+      configPath,
+      seed: settings.seed,
+      root: settings.routerRoot,
+    });
+    // Two scrape periods: every backend has fresh (idle) metrics before the first arrival.
+    await sleep(Math.max(1000, settings.collectInterval * 2000));
+    dispatcher = new RouterDispatcher(targetOf(url), urls);
+  }
+
+  const sampler = new QueueSampler(specs.length);
+  let gap = 0;
+  const sample = (): void => {
+    const before = oracle ? [...oracle.outstanding] : null;
+    void fleet.call('stats', {}).then(({ backends }) => {
+      sampler.add(backends);
+      if (!oracle || !before) return;
+      backends.forEach((b, i) => {
+        const truth = b.running + b.waiting;
+        const lo = Math.min(before[i] ?? 0, oracle.outstanding[i] ?? 0);
+        const hi = Math.max(before[i] ?? 0, oracle.outstanding[i] ?? 0);
+        gap = Math.max(gap, truth < lo ? lo - truth : truth > hi ? truth - hi : 0);
+      });
+    });
+  };
+
+  const loadgenLag = new LoopLagMonitor();
+  await fleet.call('lag', {});
+  if (router) await router.call('lag', {});
+  const agent = createClientAgent();
+  const result = await runSchedule(schedule, dispatcher, {
+    agent,
+    drainTimeoutMs: settings.drainTimeoutMs,
+    onSample: sample,
+    sampleEveryMs: 250,
+  });
+  const lag = {
+    loadgen: loadgenLag.take(),
+    sims: await fleet.call('lag', {}),
+    router: router ? await router.call('lag', {}) : null,
+  };
+  loadgenLag.stop();
+  const routerView = router ? (await router.call('view', {})).backends : null;
+  agent.destroy();
+  if (router) {
+    await router.call('stop', {});
+    await closeChild(router);
+  }
+  return {
+    summary: summarise(name, result.records, specs.length, result.drainMs),
+    queues: sampler.traces(),
+    lag,
+    oracleCounterMaxGap: oracle ? gap : null,
+    routerView,
+    apiBases: urls,
+    records: result.records,
+  };
+}
