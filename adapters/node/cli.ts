@@ -22,10 +22,7 @@ Flags (one or two dashes, "-flag value" or "-flag=value"):
 /** Entry of the `llm-router` command. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'sim') {
-    await runSimCli(rest);
-    return 0;
-  }
+  if (first === 'sim') return await runSimCli(rest);
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv, {
@@ -58,8 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const port = flags.get('port');
-  if (port !== undefined && !/^\d+$/.test(port)) {
-    process.stderr.write(`llm-router: -port must be a number (got "${port}")\n`);
+  // Checked here: listen() would otherwise throw a RangeError stack for 70000.
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535)) {
+    process.stderr.write(`llm-router: -port must be an integer in 0..65535 (got "${port}")\n`);
     return 2;
   }
   const sources = flags.get('enabled-sources');

@@ -26,7 +26,6 @@ interface ModelListEntry {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  process.exitCode = undefined;
 });
 
 describe('llm-router sim: command line', () => {
@@ -36,23 +35,36 @@ describe('llm-router sim: command line', () => {
       writes.push(String(chunk));
       return true;
     });
-    await runSimCli(['--help']);
+    expect(await runSimCli(['--help'])).toBe(0);
     const text = writes.join('');
     expect(text).toContain('Usage: llm-router sim');
     expect(text).toContain('--max-num-seqs');
     expect(text).toContain('--write-config');
-    expect(process.exitCode ?? 0).toBe(0);
   });
 
-  it('a bad flag prints a clear message to stderr and sets exit code 2', async () => {
+  it('a bad flag prints a clear message to stderr and returns exit code 2', async () => {
     const errors: string[] = [];
-    await runSimCli(['--count', 'many'], { err: (t) => errors.push(t), out: () => undefined });
+    const bad = await runSimCli(['--count', 'many'], { err: (t) => errors.push(t), out: () => undefined });
+    expect(bad).toBe(2);
     expect(errors.join('')).toMatch(/--count must be an integer/);
-    expect(process.exitCode).toBe(2);
-    process.exitCode = undefined;
-    await runSimCli(['--bogus'], { err: (t) => errors.push(t) });
+    expect(await runSimCli(['--bogus'], { err: (t) => errors.push(t) })).toBe(2);
     expect(errors.join('')).toContain('unknown flag "--bogus"');
-    expect(process.exitCode).toBe(2);
+  });
+
+  it('a port already taken returns exit code 1 with the reason', async () => {
+    const [taken] = await startSimFleet([{ port: 0 }]);
+    const errors: string[] = [];
+    try {
+      const code = await runSimCli(['--count', '1', '--port', String(taken?.port)], {
+        err: (t) => errors.push(t),
+        out: () => undefined,
+      });
+      expect(code).toBe(1);
+      expect(errors.join('')).toContain('cannot start the fleet');
+      expect(errors.join('')).toContain('EADDRINUSE');
+    } finally {
+      await taken?.close();
+    }
   });
 
   it('accepts -flag, --flag value and --flag=value forms', () => {
@@ -88,12 +100,13 @@ describe('llm-router sim: command line', () => {
     const path = join(dir, 'configs', 'self_deployed_config.yaml');
     const lines: string[] = [];
     const controller = new AbortController();
+    let exit: Promise<number> | undefined;
     const written = new Promise<void>((resolve) => {
       const out = (text: string): void => {
         lines.push(text);
         if (text.startsWith('sim: wrote')) resolve();
       };
-      void runSimCli(['--count', '2', '--port', '0', '--engine', 'mixed', '--write-config', path], {
+      exit = runSimCli(['--count', '2', '--port', '0', '--engine', 'mixed', '--write-config', path], {
         out,
         signal: controller.signal,
       });
@@ -108,7 +121,8 @@ describe('llm-router sim: command line', () => {
     expect((await fetch(`${base}/models`)).status).toBe(200);
     expect(await readdir(join(dir, 'configs'))).toEqual(['self_deployed_config.yaml']);
     controller.abort();
-    await vi.waitFor(() => expect(lines).toContain('sim: stopped\n'));
+    expect(await exit).toBe(0);
+    expect(lines).toContain('sim: stopped\n');
     await rm(dir, { recursive: true, force: true });
   });
 });

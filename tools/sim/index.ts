@@ -1,5 +1,11 @@
 export { runSimCli, type SimCliIo, writeFileAtomic } from './sim-cli.ts';
-export { type ParsedSimArgs, parseSimArgs, type SimCliConfig, simSpecs } from './sim-cli-args.ts';
+export {
+  type ParsedSimArgs,
+  parseSimArgs,
+  SIM_FLAG_NAMES,
+  type SimCliConfig,
+  simSpecs,
+} from './sim-cli-args.ts';
 export { SIM_USAGE } from './sim-cli-usage.ts';
 export {
   type EngineSnapshot,

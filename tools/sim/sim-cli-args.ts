@@ -16,11 +16,17 @@ export interface SimCliConfig {
   /** Engine knobs shared by every instance (only the ones given on the command line). */
   shared: Omit<SimOptionsInput, 'faults'>;
   faults: Partial<SimFaults>;
+  /** Instances the fault flags apply to; empty means every instance. */
+  faultIndices: number[];
+  /** Instances stopped right after start, so their port refuses connections (a crashed engine). */
+  downIndices: number[];
 }
 
 export type ParsedSimArgs = { ok: true; config: SimCliConfig } | { ok: false; error: string };
 
 type Setter = (config: SimCliConfig, value: string) => string | null;
+/** A flag that takes no value: `--flag` turns it on, `--flag=false` off. */
+type Switch = (config: SimCliConfig, on: boolean) => void;
 
 export function defaultSimCliConfig(): SimCliConfig {
   return {
@@ -34,6 +40,8 @@ export function defaultSimCliConfig(): SimCliConfig {
     sourceType: 'self_deployed',
     shared: {},
     faults: {},
+    faultIndices: [],
+    downIndices: [],
   };
 }
 
@@ -61,6 +69,12 @@ const POSITIVE: Range = {
 };
 const NON_NEGATIVE: Range = { min: 0, max: Number.MAX_VALUE, integer: false, text: 'a number >= 0' };
 const RATE: Range = { min: 0, max: 1, integer: false, text: 'a probability in 0..1' };
+const NON_NEGATIVE_INT: Range = {
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  integer: true,
+  text: 'an integer >= 0',
+};
 const STATUS: Range = { min: 100, max: 599, integer: true, text: 'an HTTP status 100..599' };
 
 /** Keys of T whose values are numbers (optional or not). */
@@ -83,6 +97,18 @@ function text<T extends object>(pick: (c: SimCliConfig) => T, key: StringKey<T>)
   return (c, v) => {
     if (v.trim() === '') return 'needs a non-empty value';
     (pick(c) as Record<PropertyKey, unknown>)[key] = v;
+    return null;
+  };
+}
+
+/** A comma list of instance indices (0-based); checked against --count once every flag is read. */
+function indices(key: 'faultIndices' | 'downIndices'): Setter {
+  return (c, v) => {
+    const parts = splitList(v);
+    if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) {
+      return `must be a comma list of instance indices 0,1,... (got "${v}")`;
+    }
+    c[key] = [...new Set(parts.map(Number))].sort((a, b) => a - b);
     return null;
   };
 }
@@ -125,12 +151,26 @@ const FLAGS: Readonly<Record<string, Setter>> = {
   'error-status': num(faults, 'errorStatus', STATUS),
   'rate-limit-rate': num(faults, 'rateLimitRate', RATE),
   'hang-rate': num(faults, 'hangRate', RATE),
+  'retry-after-seconds': num(faults, 'retryAfterSeconds', NON_NEGATIVE_INT),
   'drop-rate': num(faults, 'dropMidStreamRate', RATE),
+  'drop-after-tokens': num(faults, 'dropAfterTokens', NON_NEGATIVE_INT),
+  'models-status': num(faults, 'modelsStatus', STATUS),
   'slow-first-byte-ms': num(faults, 'slowFirstByteMs', NON_NEGATIVE),
   'flap-period-ms': num(faults, 'flapPeriodMs', NON_NEGATIVE),
+  'fault-indices': indices('faultIndices'),
+  'down-indices': indices('downIndices'),
   'write-config': text(top, 'writeConfig'),
   'source-type': text(top, 'sourceType'),
 };
+
+const SWITCHES: Readonly<Record<string, Switch>> = {
+  'fail-inference-only': (c, on) => {
+    c.faults.failInferenceOnly = on;
+  },
+};
+
+/** Every flag the parser accepts (without dashes), so a test can hold the usage text and docs to it. */
+export const SIM_FLAG_NAMES: readonly string[] = [...Object.keys(FLAGS), ...Object.keys(SWITCHES), 'help'];
 
 /** Parses `llm-router sim` arguments; the first problem found is reported as a one-line message. */
 export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
@@ -142,6 +182,15 @@ export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
     const name = match[1] ?? '';
     if (name === 'help' || name === 'h') {
       config.help = true;
+      continue;
+    }
+    const toggle = SWITCHES[name];
+    if (toggle) {
+      const value = match[2];
+      if (value !== undefined && value !== 'true' && value !== 'false') {
+        return { ok: false, error: `--${name} takes no value, or =true / =false (got "${value}")` };
+      }
+      toggle(config, value !== 'false');
       continue;
     }
     const setter = FLAGS[name];
@@ -158,6 +207,16 @@ export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
   if (config.port > 0 && config.port + config.count - 1 > 65_535) {
     return { ok: false, error: `--port ${config.port} with --count ${config.count} runs past port 65535` };
   }
+  for (const flag of ['fault-indices', 'down-indices'] as const) {
+    const list = flag === 'fault-indices' ? config.faultIndices : config.downIndices;
+    const outside = list.find((index) => index >= config.count);
+    if (outside !== undefined) {
+      return {
+        ok: false,
+        error: `--${flag} ${outside} is not an instance (--count ${config.count}: 0..${config.count - 1})`,
+      };
+    }
+  }
   return { ok: true, config };
 }
 
@@ -172,12 +231,16 @@ export function simSpecs(config: SimCliConfig): SimOptionsInput[] {
       port: config.port === 0 ? 0 : config.port + i,
       engine,
       speed: config.speeds[i % config.speeds.length] ?? 1,
-      faults: { ...config.faults },
+      faults: faultsApplyTo(config, i) ? { ...config.faults } : {},
     };
     if (config.models.length > 0) spec.models = [...config.models];
     if (config.apiKey !== undefined) spec.apiKey = config.apiKey;
     return spec;
   });
+}
+
+function faultsApplyTo(config: SimCliConfig, index: number): boolean {
+  return config.faultIndices.length === 0 || config.faultIndices.includes(index);
 }
 
 function splitList(value: string): string[] {

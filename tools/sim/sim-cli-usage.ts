@@ -20,10 +20,16 @@ Flags accept -flag, --flag, "--flag value" and "--flag=value".
   --error-rate R            probability 0..1 of an injected error (default 0)
   --error-status S          status of injected errors (default 500)
   --rate-limit-rate R       probability 0..1 of a 429 with Retry-After
+  --retry-after-seconds N   Retry-After value of those 429s (default 1)
   --hang-rate R             probability 0..1 that a request never answers
-  --drop-rate R             probability 0..1 that a stream is cut after 3 tokens
+  --drop-rate R             probability 0..1 that a stream is cut mid-way
+  --drop-after-tokens N     tokens sent before such a cut (default 3)
   --slow-first-byte-ms N    delay before every /v1 response
+  --fail-inference-only     /v1/models stays 200, every inference POST answers 500
+  --models-status S         /v1/models answers status S (router probes want 200)
   --flap-period-ms N        /v1/models alternates 200/503 every N ms
+  --fault-indices 0,2       apply the fault flags above only to these instances (default all)
+  --down-indices 1,3        stop these instances right after start: their port refuses connections
   --write-config PATH       write a LiteLLM model_list for the fleet (atomically)
   --source-type T           source_type in the written config (default self_deployed)
   --help                    show this help

@@ -13,33 +13,39 @@ export interface SimCliIo {
   signal?: AbortSignal;
 }
 
-/** `llm-router sim [flags]`: starts the fleet, optionally writes its backend file, runs until a signal. */
-export async function runSimCli(argv: string[], io: SimCliIo = {}): Promise<void> {
+/**
+ * `llm-router sim [flags]`: starts the fleet, optionally writes its backend file, runs until a signal.
+ * Resolves with the process exit code: 0 after a clean stop or `--help`, 1 when the fleet cannot start
+ * or the config cannot be written, 2 for a bad command line.
+ */
+export async function runSimCli(argv: readonly string[], io: SimCliIo = {}): Promise<number> {
   const out = io.out ?? ((text: string) => void process.stdout.write(text));
   const err = io.err ?? ((text: string) => void process.stderr.write(text));
   const parsed = parseSimArgs(argv);
   if (!parsed.ok) {
     err(`llm-router sim: ${parsed.error}\n`);
-    process.exitCode = 2;
-    return;
+    return 2;
   }
   const config = parsed.config;
   if (config.help) {
     out(SIM_USAGE);
-    return;
+    return 0;
   }
   let servers: SimServer[];
   try {
     servers = await startSimFleet(simSpecs(config));
   } catch (error) {
     err(`llm-router sim: cannot start the fleet: ${messageOf(error)}\n`);
-    process.exitCode = 1;
-    return;
+    return 1;
   }
-  servers.forEach((server, i) => {
-    out(`${describe(server, i)}\n`);
-  });
+  let code = 0;
   try {
+    // Bound first, then closed: the port and the written api_base stay those of a real instance.
+    await Promise.all(config.downIndices.map((i) => servers[i]?.stop()));
+    servers.forEach((server, i) => {
+      const down = config.downIndices.includes(i) ? ' DOWN (refusing connections)' : '';
+      out(`${describe(server, i)}${down}\n`);
+    });
     if (config.writeConfig) {
       await writeFileAtomic(
         config.writeConfig,
@@ -50,11 +56,12 @@ export async function runSimCli(argv: string[], io: SimCliIo = {}): Promise<void
     await waitForShutdown(io.signal);
   } catch (error) {
     err(`llm-router sim: ${messageOf(error)}\n`);
-    process.exitCode = 1;
+    code = 1;
   } finally {
     await Promise.all(servers.map((server) => server.close()));
   }
   out('sim: stopped\n');
+  return code;
 }
 
 function describe(server: SimServer, index: number): string {
