@@ -51,6 +51,16 @@ describe('llm-router command line', () => {
     expect(stderr).toContain(dir.configPath);
   });
 
+  it('exits 2 with a clear message for a -port outside 0..65535 or not a number', async () => {
+    const ports = ['70000', '65536', '80a'];
+    const runs = await Promise.all(ports.map((port) => runCli(['-port', port])));
+    runs.forEach(({ code, stderr }, i) => {
+      expect(code, ports[i]).toBe(2);
+      expect(stderr).toContain(`-port must be an integer in 0..65535 (got "${ports[i]}")`);
+      expect(stderr).not.toContain('RangeError');
+    });
+  });
+
   it('exits 2 on an unknown flag, with usage on stderr', async () => {
     const { code, stdout, stderr } = await runCli(['--no-such-flag']);
     expect(code).toBe(2);
