@@ -130,13 +130,6 @@ const LogSchema = z
   })
   .prefault({});
 
-const DemoSchema = z
-  .strictObject({
-    /** Backends of the `demo` source are started in-process by the Node adapter from tools/sim. */
-    base_port: z.number().int().min(0).max(65535).default(0),
-  })
-  .prefault({});
-
 /** The main `config.yaml`: keys and defaults of the Go router, plus ours. */
 export const MainConfigSchema = z
   .strictObject({
@@ -151,7 +144,6 @@ export const MainConfigSchema = z
     backends: BackendsSchema,
     dashboard: DashboardSchema,
     log: LogSchema,
-    demo: DemoSchema,
   })
   .prefault({});
 

@@ -66,6 +66,10 @@ describe('parseMainConfig', () => {
     expect(problemsOf('servre: {}\n')).toEqual(['servre: unknown key']);
   });
 
+  it('has no demo section: the demo fleet listens where configs/demo_config.yaml api_base says', () => {
+    expect(problemsOf('demo:\n  base_port: 18101\n')).toEqual(['demo: unknown key']);
+  });
+
   it('rejects wrong types and zero or negative intervals', () => {
     expect(problemsOf('server:\n  port: "eighty"\n')[0]).toMatch(/^server\.port: .*number/);
     expect(problemsOf('health_check:\n  interval: 0\n')[0]).toMatch(/^health_check\.interval: .*>0/);
