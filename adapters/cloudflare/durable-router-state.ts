@@ -12,15 +12,8 @@ import type {
 import { mergeViews } from './merge-views.ts';
 import { keepAlive } from './request-scope.ts';
 import type { RouterStateObject } from './router-state-object.ts';
+import { GLOBAL_SHARD, shardName } from './shard-name.ts';
 import type { StateOp, StateOpResult } from './state-ops.ts';
-
-/** Shard of requests that never resolved a model (400/404 counts): keeps them off every model's object. */
-export const GLOBAL_SHARD = 'global';
-
-/** Durable Object name of a model's shard. */
-export function shardName(model: string): string {
-  return model === '' ? GLOBAL_SHARD : `model:${model}`;
-}
 
 interface Queued {
   readonly ops: StateOp[];

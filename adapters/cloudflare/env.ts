@@ -21,6 +21,12 @@ export interface WorkerEnv {
    * RouterState contract suite sets it, to drive windows with a fake clock.
    */
   readonly ROUTER_STATE_CLOCK?: string;
+  /**
+   * Milliseconds a finished response may keep its invocation alive for outstanding state calls (default
+   * 25000, under the platform's 30 s waitUntil limit). Tests shorten it to prove the bound starts when
+   * the body ends, not when the request starts.
+   */
+  readonly ROUTER_LINGER_MS?: string;
   readonly [name: string]: unknown;
 }
 
@@ -30,4 +36,10 @@ export function secretsOf(env: WorkerEnv): (name: string) => string | undefined 
     const value = env[name];
     return typeof value === 'string' ? value : undefined;
   };
+}
+
+/** ROUTER_LINGER_MS as a positive number of milliseconds, or `fallback` when unset or not one. */
+export function lingerMsOf(env: WorkerEnv, fallback: number): number {
+  const value = Number(env.ROUTER_LINGER_MS);
+  return env.ROUTER_LINGER_MS !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }

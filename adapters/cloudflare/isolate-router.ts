@@ -10,10 +10,11 @@ import {
 import { createAssetReader } from './asset-reader.ts';
 import { configTexts } from './config-texts.ts';
 import { DurableRouterState } from './durable-router-state.ts';
-import { secretsOf, type WorkerEnv } from './env.ts';
+import { lingerMsOf, secretsOf, type WorkerEnv } from './env.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { inboundAuthProblem } from './inbound-auth.ts';
 import { parseConfigTexts } from './parse-config.ts';
+import { DEFAULT_LINGER_MS } from './request-scope.ts';
 import { createWorkerLogger } from './worker-logger.ts';
 
 /** Everything one isolate builds once and reuses for every request, cron tick and alarm it serves. */
@@ -24,7 +25,17 @@ export interface IsolateRouter {
   readonly state: DurableRouterState;
   /** Why the Worker refuses traffic (inbound auth missing), or null. */
   readonly refusal: RouterError | null;
+  /** How long a finished response may wait for its state calls (RequestScope). */
+  readonly lingerMs: number;
 }
+
+/**
+ * Saturation poll period on Workers. Each poll is a Durable Object call, i.e. a subrequest of the
+ * waiting invocation, all on the model's one object: at Node's 20 ms a request could spend 500 of them
+ * in the default max_wait_ms of 10 s. 250 ms caps that at 40 while a freed slot waits at most a
+ * quarter second.
+ */
+const SATURATION_POLL_MS = 250;
 
 let cached: {
   readonly main: string | undefined;
@@ -74,6 +85,7 @@ async function build(env: WorkerEnv): Promise<IsolateRouter> {
     // Workers expose no memory figure; the dashboard shows the runtime instead.
     systemInfo: () => ({ memoryMb: null, runtime: 'cloudflare-workers', version: pkg.version }),
     sharedRounds: true,
+    saturationPollMs: SATURATION_POLL_MS,
   });
   for (const file of files) {
     for (const warning of file.warnings) log.warn(warning);
@@ -87,5 +99,6 @@ async function build(env: WorkerEnv): Promise<IsolateRouter> {
     app: createApp({ router, log, serveStatic }),
     state,
     refusal: inboundAuthProblem(config, secrets, env),
+    lingerMs: lingerMsOf(env, DEFAULT_LINGER_MS),
   };
 }

@@ -2,8 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const current = new AsyncLocalStorage<RequestScope>();
 
-/** waitUntil keeps an invocation alive for at most 30 s after the response; give up a little earlier. */
-const MAX_LINGER_MS = 25_000;
+/**
+ * waitUntil keeps an invocation alive for at most 30 s after the response has been sent (for a stream:
+ * after its last byte, or after the client left); give up a little earlier so a hung state call never
+ * turns into a cancelled invocation that takes other bookkeeping with it.
+ */
+export const DEFAULT_LINGER_MS = 25_000;
 
 /**
  * Keeps one request's invocation alive until its bookkeeping is recorded. The core releases an attempt
@@ -11,20 +15,26 @@ const MAX_LINGER_MS = 25_000;
  * once a client disconnects, a `waitUntil` registered only then is too late for it. So the scope
  * registers one `waitUntil` when the request starts, and settles it after the response is finished and
  * every state call made on the request's behalf (found through AsyncLocalStorage) has been answered.
+ * The linger bound starts counting only when the response is finished: a stream may run for minutes,
+ * and the release at its end is exactly the call this scope exists for.
  * Running on the request's own context matters for a second reason: a Worker's I/O objects (stubs too)
  * belong to the request that created them.
  */
 export class RequestScope {
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #lingerMs: number;
   #responseDone = false;
-  #settle!: () => void;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  #resolve!: () => void;
 
-  constructor(waitUntil: (promise: Promise<unknown>) => void) {
-    const settled = new Promise<void>((resolve) => {
-      this.#settle = resolve;
-    });
-    const linger = new Promise<void>((resolve) => setTimeout(resolve, MAX_LINGER_MS));
-    waitUntil(Promise.race([settled, linger]));
+  /** `lingerMs`: how long after the response ends pending state calls may still hold the invocation. */
+  constructor(waitUntil: (promise: Promise<unknown>) => void, lingerMs = DEFAULT_LINGER_MS) {
+    this.#lingerMs = lingerMs;
+    waitUntil(
+      new Promise<void>((resolve) => {
+        this.#resolve = resolve;
+      }),
+    );
   }
 
   run<T>(fn: () => T): T {
@@ -42,12 +52,19 @@ export class RequestScope {
 
   /** The body was fully sent, failed or abandoned; calls it caused may still be queued a turn later. */
   responseDone(): void {
+    if (this.#responseDone) return;
     this.#responseDone = true;
     setTimeout(() => this.#check(), 0);
+    this.#linger = setTimeout(() => this.#settle(), this.#lingerMs);
   }
 
   #check(): void {
     if (this.#responseDone && this.#pending.size === 0) this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#resolve();
   }
 }
 

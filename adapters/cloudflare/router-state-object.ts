@@ -6,22 +6,39 @@ import {
   type StateView,
 } from '../../src/index.ts';
 import type { WorkerEnv } from './env.ts';
+import {
+  PERSISTED_KEY,
+  type PersistedBackend,
+  persistedBackends,
+  restorePersisted,
+} from './persisted-health.ts';
 import type { StateOp, StateOpResult } from './state-ops.ts';
 
 /**
  * One shard of the router's live state (one object per model, plus a `global` one for requests that
  * never resolved a model). It holds the same MemoryRouterState the Node service uses and adds nothing but
  * transport: RPC in, the same method out. Calls to one object run one at a time, which is what makes the
- * RPM windows exact across every isolate and location.
+ * RPM windows exact across every isolate and location. A runtime may restart an object at any time while
+ * the isolates that registered its backends live on, so registrations, health and 429 holds are also
+ * written to the object's storage whenever they change (rare next to acquire/release) and read back
+ * before the restarted object answers its first call.
  */
 export class RouterStateObject extends DurableObject<WorkerEnv> {
   readonly #state = new MemoryRouterState(Math.random);
   readonly #callerClock: boolean;
+  /** Registered backend id -> model: the backends whose health is persisted. */
+  readonly #registered = new Map<string, string>();
   #calls = 0;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.#callerClock = env.ROUTER_STATE_CLOCK === 'caller';
+    void ctx.blockConcurrencyWhile(async () => {
+      const saved = await ctx.storage.get<PersistedBackend[]>(PERSISTED_KEY);
+      if (!saved) return;
+      for (const backend of saved) this.#registered.set(backend.id, backend.model);
+      restorePersisted(this.#state, saved, Date.now());
+    });
   }
 
   /**
@@ -44,7 +61,19 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
 
   apply(ops: readonly StateOp[]): StateOpResult[] {
     this.#calls++;
-    return ops.map((op) => this.#applyOne(op));
+    let changed = false;
+    const results = ops.map((op) => {
+      const result = this.#applyOne(op);
+      if (result !== null || changesPersisted(op)) changed = true;
+      return result;
+    });
+    // Not awaited: the runtime holds this call's answer until the write is durable (output gate).
+    if (changed)
+      void this.ctx.storage.put(
+        PERSISTED_KEY,
+        persistedBackends(this.#state.view(Date.now()), this.#registered),
+      );
+    return results;
   }
 
   /** RPCs this object has answered since it started (the benchmark's round-trip count). */
@@ -57,9 +86,11 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
     switch (op.op) {
       case 'register':
         state.register(op.model, op.entries);
+        for (const entry of op.entries) this.#registered.set(entry.id, op.model);
         return null;
       case 'retire':
         state.retire(op.model, op.ids);
+        for (const id of op.ids) this.#registered.delete(id);
         return null;
       case 'firstByte':
         state.firstByte(op.model, op.id);
@@ -76,4 +107,13 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
         return null;
     }
   }
+}
+
+/** Ops that change what is persisted even when they answer null (a health change answers a transition). */
+function changesPersisted(op: StateOp): boolean {
+  return (
+    op.op === 'register' ||
+    op.op === 'retire' ||
+    (op.op === 'release' && op.report.outcome === 'rate-limited')
+  );
 }

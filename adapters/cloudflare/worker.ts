@@ -23,8 +23,15 @@ export default {
     // No process lives long enough to sample once a second: the isolate serving the dashboard samples
     // each time the page polls its history.
     if (path === '/api/history' && request.method === 'GET') await isolate.router.sampleHistory();
-    const scope = new RequestScope((promise) => ctx.waitUntil(promise));
-    const response = await scope.run(() => isolate.app.fetch(request));
+    const scope = new RequestScope((promise) => ctx.waitUntil(promise), isolate.lingerMs);
+    let response: Response;
+    try {
+      response = await scope.run(() => isolate.app.fetch(request));
+    } catch (error) {
+      // No body will ever end, so nothing else would let the scope's waitUntil settle.
+      scope.responseDone();
+      throw error;
+    }
     return trackResponse(response, request.signal, scope);
   },
 

@@ -10,6 +10,11 @@ export interface DispatchSettings {
   readonly failureThreshold: number;
   readonly rateLimitMode: 'reject' | 'wait';
   readonly maxWaitMs: number;
+  /**
+   * How often a request waiting on saturated backends (max_concurrency) asks the state again. Each ask
+   * is a state call: free in memory, a Durable Object round trip (and a subrequest) on Workers.
+   */
+  readonly saturationPollMs: number;
   /** Engine metrics older than this are ignored (a few scrape periods). */
   readonly staleAfterMs: number;
 }

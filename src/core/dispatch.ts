@@ -32,9 +32,6 @@ export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
 
-/** Poll period while every candidate is at max_concurrency (no event tells us when one frees). */
-const SATURATION_POLL_MS = 20;
-
 /**
  * The attempt loop: pick a backend, forward, retry retryable failures elsewhere with backoff, and hand
  * the first usable response back for streaming. Resolves once response headers are known.
@@ -84,7 +81,8 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       throw routerErrors.noHealthy();
     }
     if (acquired.kind === 'rate-limited' || acquired.kind === 'saturated') {
-      const wait = acquired.kind === 'saturated' ? SATURATION_POLL_MS : acquired.retryAfterMs;
+      // No event tells us when a saturated backend frees a slot, so ask again after a poll period.
+      const wait = acquired.kind === 'saturated' ? settings.saturationPollMs : acquired.retryAfterMs;
       const mayWait = acquired.kind === 'saturated' || settings.rateLimitMode === 'wait';
       if (mayWait && now + wait <= waitDeadline) {
         await sleepUnlessGone(ctx.clock, wait, request.signal);
@@ -95,13 +93,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     }
 
     tried.push(acquired.id);
-    const backend = snapshot.get(acquired.id);
-    if (!backend) continue;
     let sawFirstByte = false;
-    const firstByte = () => {
-      sawFirstByte = true;
-      void state.firstByte(model, backend.id);
-    };
     const release = (
       outcome: AttemptOutcome,
       extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
@@ -110,7 +102,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       const change = state.release({
         sawFirstByte,
         model,
-        id: backend.id,
+        id: acquired.id,
         now: done,
         outcome,
         chargedAt: acquired.chargedAt,
@@ -124,6 +116,17 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       void Promise.resolve(change).then((transition) => {
         if (transition) ctx.onHealthChange(transition);
       });
+    };
+    const backend = snapshot.get(acquired.id);
+    if (!backend) {
+      // The state chose an id this snapshot lacks (a reload raced the request): the acquire already
+      // counted an in-flight attempt and charged the RPM window, so hand both back before trying again.
+      release('not-sent', { error: 'backend left the pool before sending' });
+      continue;
+    }
+    const firstByte = () => {
+      sawFirstByte = true;
+      void state.firstByte(model, backend.id);
     };
 
     const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, {

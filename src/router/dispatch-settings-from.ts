@@ -12,7 +12,17 @@ function staleAfterMs(periodMs: number): number {
   return Math.max(STALE_SCRAPE_PERIODS * periodMs, periodMs + 1000);
 }
 
-export function dispatchSettingsFrom(config: MainConfig): DispatchSettings {
+/** Saturation poll period where asking the state costs nothing (in-memory state on Node). */
+export const DEFAULT_SATURATION_POLL_MS = 20;
+
+/**
+ * The attempt loop's settings from config.yaml. `saturationPollMs` comes from the runtime, not the
+ * config: its right value depends on what one state call costs there.
+ */
+export function dispatchSettingsFrom(
+  config: MainConfig,
+  saturationPollMs = DEFAULT_SATURATION_POLL_MS,
+): DispatchSettings {
   return {
     strategy: config.routing.strategy,
     numRetries: config.routing.num_retries,
@@ -24,6 +34,7 @@ export function dispatchSettingsFrom(config: MainConfig): DispatchSettings {
     failureThreshold: config.retry.failure_threshold,
     rateLimitMode: config.rate_limit.mode,
     maxWaitMs: config.rate_limit.max_wait_ms,
+    saturationPollMs,
     staleAfterMs: staleAfterMs(config.monitor.collect_interval * 1000),
   };
 }

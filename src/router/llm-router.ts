@@ -36,6 +36,8 @@ export interface LlmRouterDeps {
    * shared state), so the first round counts as done once the state holds any probe result.
    */
   readonly sharedRounds?: boolean;
+  /** How often a request waiting on saturated backends asks the state again (default 20 ms). */
+  readonly saturationPollMs?: number;
 }
 
 export interface Readiness {
@@ -68,7 +70,7 @@ export class LlmRouter {
   constructor(deps: LlmRouterDeps) {
     this.#deps = deps;
     this.#config = deps.config;
-    this.#settings = dispatchSettingsFrom(deps.config);
+    this.#settings = dispatchSettingsFrom(deps.config, deps.saturationPollMs);
     this.#checkApiKey = createApiKeyCheck(resolveKeys(deps.config.server.api_keys, deps.secrets));
     this.#checkDashboardKey = this.#dashboardCheck(deps.config);
     this.#startedAt = deps.clock.now();
@@ -90,7 +92,7 @@ export class LlmRouter {
   /** Apply the live-changeable settings of a reloaded config.yaml. */
   updateConfig(config: MainConfig): void {
     this.#config = config;
-    this.#settings = dispatchSettingsFrom(config);
+    this.#settings = dispatchSettingsFrom(config, this.#deps.saturationPollMs);
     this.#checkApiKey = createApiKeyCheck(resolveKeys(config.server.api_keys, this.#deps.secrets));
     this.#checkDashboardKey = this.#dashboardCheck(config);
   }

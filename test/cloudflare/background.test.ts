@@ -1,17 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { closeAll, startSims, waitFor } from '../support/router-fixture.ts';
+import { chatJson, metricValue } from '../support/sse.ts';
 import { startWorkerTarget, type WorkerTarget } from './worker-target.ts';
 
 const KEY = 'bg-key';
 const auth = { authorization: `Bearer ${KEY}` };
 
-async function backendsOf(
-  worker: WorkerTarget,
-): Promise<{ id: string; healthy: boolean; running: number }[]> {
+interface DashboardBackend {
+  readonly id: string;
+  readonly healthy: boolean;
+  readonly engine: string;
+  readonly running: number;
+  readonly prompt_tokens: number;
+  readonly generation_tokens: number;
+  readonly metrics_age_ms: number | null;
+}
+
+async function backendsOf(worker: WorkerTarget): Promise<DashboardBackend[]> {
   const response = await fetch(`${worker.url}/api/dashboard`, { headers: auth });
-  return ((await response.json()) as { backends: { id: string; healthy: boolean; running: number }[] })
-    .backends;
+  return ((await response.json()) as { backends: DashboardBackend[] }).backends;
 }
 
 describe('background work on Workers (workerd)', () => {
@@ -45,10 +53,32 @@ describe('background work on Workers (workerd)', () => {
     });
 
     it('the scheduled handler probes: ready, then a dead backend unhealthy, then recovered', async () => {
+      // One completion first, so the engine's token counters the scrape reads are not zero.
+      const chat = await fetch(`${worker.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: chatJson('m', { max_tokens: 3 }),
+      });
+      expect(chat.status).toBe(200);
+      await chat.arrayBuffer();
+      const engineText = await (await fetch(`http://127.0.0.1:${sims[0]!.port}/metrics`)).text();
+      const generated = metricValue(engineText, 'vllm:generation_tokens_total');
+      const prompted = metricValue(engineText, 'vllm:prompt_tokens_total');
+      expect(generated).toBeGreaterThan(0);
+      expect(prompted).toBeGreaterThan(0);
+
       await worker.cron();
       expect((await fetch(`${worker.url}/ready`)).status).toBe(200);
-      // The same tick scraped the engine's /metrics into the shared state.
-      expect((await backendsOf(worker))[0]).toMatchObject({ healthy: true });
+      // The same tick scraped the engine's /metrics into the shared state, where the dashboard reads it.
+      const [scraped] = await backendsOf(worker);
+      expect(scraped).toMatchObject({
+        healthy: true,
+        engine: 'vllm',
+        running: 0,
+        prompt_tokens: prompted,
+        generation_tokens: generated,
+      });
+      expect(scraped?.metrics_age_ms).toBeTypeOf('number');
 
       await sims[0]!.stop();
       await worker.cron(3_660_000);

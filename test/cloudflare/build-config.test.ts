@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../tools/miniflare/bundle-worker.ts';
 import { CLI } from '../support/cli.ts';
-import { ROOT } from './worker-bundle.ts';
 
 const BUILD = join(ROOT, 'adapters', 'cloudflare', 'build-config.ts');
 

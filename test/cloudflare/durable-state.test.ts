@@ -1,7 +1,11 @@
 import { Miniflare } from 'miniflare';
 import type { RouterState } from '../../src/index.ts';
+import {
+  bundleWorker,
+  COMPATIBILITY_DATE,
+  COMPATIBILITY_FLAGS,
+} from '../../tools/miniflare/bundle-worker.ts';
 import { runRouterStateContract } from '../contract/router-state-contract.ts';
-import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from './worker-bundle.ts';
 
 /** RouterState whose every call crosses into workerd: DurableRouterState -> stub RPC -> RouterStateObject. */
 function remoteState(url: string): RouterState {

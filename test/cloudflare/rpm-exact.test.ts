@@ -31,20 +31,30 @@ describe('RPM limits across Worker isolates (workerd)', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
       body: chatJson('limited', { max_tokens: 1 }),
     });
-    const viaFirst = Array.from({ length: 12 }, () => fetch(`${worker.url}/v1/chat/completions`, init()));
-    const viaSecond = Array.from({ length: 12 }, () => worker.fetchSecond('/v1/chat/completions', init()));
-    const responses = await Promise.all([...viaFirst, ...viaSecond]);
-    const statuses = await Promise.all(
-      responses.map(async (response) => {
-        await response.arrayBuffer();
-        return response.status;
-      }),
-    );
+    const statusOf = async (pending: Promise<Response>) => {
+      const response = await pending;
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const viaFirst = () => statusOf(fetch(`${worker.url}/v1/chat/completions`, init()));
+    const viaSecond = () => statusOf(worker.fetchSecond('/v1/chat/completions', init()));
+    // One request per isolate first, together: a cold isolate spends its first request building the
+    // router, and without this stagger the warm one could take the whole window before it charges once.
+    const opening = await Promise.all([viaFirst(), viaSecond()]);
+    const burst = await Promise.all([
+      ...Array.from({ length: 11 }, viaFirst),
+      ...Array.from({ length: 11 }, viaSecond),
+    ]);
+    const first = [opening[0], ...burst.slice(0, 11)];
+    const second = [opening[1], ...burst.slice(11)];
+    const statuses = [...first, ...second];
     expect(statuses.filter((status) => status === 200)).toHaveLength(LIMIT);
     expect(statuses.filter((status) => status === 429)).toHaveLength(24 - LIMIT);
     expect(inferenceCount(sim)).toBe(LIMIT);
-    // Both isolates were actually used and refused alike.
-    expect(statuses.slice(12).some((status) => status === 429)).toBe(true);
-    expect(statuses.slice(0, 12).some((status) => status === 429)).toBe(true);
+    // Both isolates charged the one window and were refused by it.
+    for (const isolate of [first, second]) {
+      expect(isolate.filter((status) => status === 200).length).toBeGreaterThanOrEqual(1);
+      expect(isolate.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+    }
   });
 });

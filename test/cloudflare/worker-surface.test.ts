@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './worker-bundle.ts';
+import { ROOT } from '../../tools/miniflare/bundle-worker.ts';
 import { startWorkerTarget, type WorkerTarget } from './worker-target.ts';
 
 const backends = [{ model_name: 'm', api_base: 'http://127.0.0.1:9/v1' }];

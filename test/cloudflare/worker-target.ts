@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { Miniflare, type WorkerOptions } from 'miniflare';
+import type { Miniflare } from 'miniflare';
+import { ROOT } from '../../tools/miniflare/bundle-worker.ts';
+import { startWorker } from '../../tools/miniflare/start-worker.ts';
 import {
   type BackendEntry,
   backendFileYaml,
@@ -7,17 +9,18 @@ import {
   defaultMainConfig,
   mergeConfig,
 } from '../support/router-fixture.ts';
-import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, ROOT } from './worker-bundle.ts';
 
 export interface WorkerTargetOptions {
   readonly main?: ConfigTree;
   readonly backends: readonly BackendEntry[];
-  /** Extra string bindings (secrets, ALLOW_NO_AUTH). */
+  /** Extra string bindings (secrets, ALLOW_NO_AUTH, ROUTER_LINGER_MS). */
   readonly bindings?: Record<string, string>;
   /** Serve public/ (or this directory) as the dashboard assets. */
   readonly assets?: string | boolean;
   /** A second Worker (its own isolate) sharing the first one's Durable Objects. */
   readonly secondIsolate?: boolean;
+  /** Durable Object storage on disk here: a second target on the same directory restarts the objects. */
+  readonly persistDir?: string;
 }
 
 export interface WorkerTarget {
@@ -27,6 +30,8 @@ export interface WorkerTarget {
   fetchSecond(path: string, init?: RequestInit): Promise<Response>;
   /** Fire the cron handler as Cloudflare would at `scheduledTime` (default: a whole hour, so every interval is due). */
   cron(scheduledTime?: number): Promise<void>;
+  /** RPCs answered so far by the named state objects together. */
+  stateCalls(shards: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -36,71 +41,23 @@ export function workerMainConfig(main: ConfigTree = {}): ConfigTree {
 }
 
 /**
- * The real Worker bundle under workerd (Miniflare), configured through the ROUTER_CONFIG and
- * ROUTER_BACKENDS bindings so it fronts simulated backends on ephemeral 127.0.0.1 ports.
+ * The real Worker bundle under workerd (Miniflare), configured with the Node fixture's config trees so
+ * both runtimes run the same test config in front of simulated backends on ephemeral 127.0.0.1 ports.
  */
 export async function startWorkerTarget(options: WorkerTargetOptions): Promise<WorkerTarget> {
-  const scriptPath = await bundleWorker();
-  const bindings = {
-    ROUTER_CONFIG: `${JSON.stringify(workerMainConfig(options.main))}\n`,
-    ROUTER_BACKENDS: JSON.stringify({ 'self_deployed_test.yaml': backendFileYaml(options.backends) }),
-    ...options.bindings,
-  };
   const assetsDir =
     options.assets === true
       ? join(ROOT, 'public')
       : typeof options.assets === 'string'
         ? options.assets
         : undefined;
-  const base: WorkerOptions = {
-    modules: true,
-    scriptPath,
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
-    bindings,
-  };
-  const first: WorkerOptions = {
-    ...base,
-    name: 'router',
-    durableObjects: { ROUTER_STATE: 'RouterStateObject', SCHEDULER: 'BackgroundScheduler' },
-    ...(assetsDir
-      ? {
-          assets: {
-            directory: assetsDir,
-            binding: 'ASSETS',
-            routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
-            assetConfig: { html_handling: 'none', not_found_handling: 'none' },
-          },
-        }
-      : {}),
-  };
-  const second: WorkerOptions = {
-    ...base,
-    name: 'router-b',
-    durableObjects: {
-      ROUTER_STATE: { className: 'RouterStateObject', scriptName: 'router' },
-      SCHEDULER: { className: 'BackgroundScheduler', scriptName: 'router' },
-    },
-  };
-  // A single Worker is configured at the top level: behind Miniflare's named-worker routing a client
-  // disconnect never reaches the Worker's request.signal, so the abort tests need this shape.
-  const mf = new Miniflare(
-    options.secondIsolate ? { workers: [first, second], cf: false } : { ...first, cf: false },
-  );
-  const url = (await mf.ready).href.replace(/\/$/, '');
-  return {
-    url,
-    mf,
-    async fetchSecond(path, init) {
-      const worker = await mf.getWorker('router-b');
-      const response = await worker.fetch(`http://router-b${path}`, init as never);
-      return response as unknown as Response;
-    },
-    async cron(scheduledTime = 3_600_000) {
-      const worker = await mf.getWorker();
-      const result = await worker.scheduled({ scheduledTime: new Date(scheduledTime), cron: '* * * * *' });
-      if (result.outcome !== 'ok') throw new Error(`scheduled handler outcome: ${result.outcome}`);
-    },
-    close: () => mf.dispose(),
-  };
+  const worker = await startWorker({
+    mainConfig: `${JSON.stringify(workerMainConfig(options.main))}\n`,
+    backendFiles: { 'self_deployed_test.yaml': backendFileYaml(options.backends) },
+    ...(options.bindings ? { bindings: options.bindings } : {}),
+    ...(assetsDir ? { assetsDir } : {}),
+    ...(options.secondIsolate ? { secondIsolate: true } : {}),
+    ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+  });
+  return { ...worker, cron: (scheduledTime = 3_600_000) => worker.cron(scheduledTime) };
 }

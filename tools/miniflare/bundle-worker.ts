@@ -7,6 +7,7 @@ import {
   writeBundledConfig,
 } from '../../adapters/cloudflare/build-config.ts';
 
+/** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** wrangler.toml's date and flags: the tests run the Worker exactly as deployed. */
 export const COMPATIBILITY_DATE = '2026-04-26';
@@ -17,7 +18,8 @@ const bundles = new Map<string, Promise<string>>();
 /**
  * Bundles a Worker entry the way wrangler does (esbuild, ESM, workerd conditions) into .tmp/ inside the
  * project (Miniflare wants the script there). The generated config module is written first, as
- * wrangler's [build] command would; tests then override it through the ROUTER_CONFIG bindings.
+ * wrangler's [build] command would; tests and benchmarks then override it through the ROUTER_CONFIG
+ * bindings. One bundle per entry and process.
  */
 export function bundleWorker(entry = 'adapters/cloudflare/worker.ts'): Promise<string> {
   let bundled = bundles.get(entry);
@@ -25,7 +27,7 @@ export function bundleWorker(entry = 'adapters/cloudflare/worker.ts'): Promise<s
     bundled = (async () => {
       const { texts } = await buildBundledConfig(join(ROOT, 'config.yaml'));
       await writeBundledConfig(texts, DEFAULT_OUT);
-      const dir = join(ROOT, '.tmp', 'cloudflare-test');
+      const dir = join(ROOT, '.tmp', 'cloudflare-worker');
       await mkdir(dir, { recursive: true });
       const outfile = join(dir, `${entry.replace(/[^a-z0-9]+/gi, '-')}-${process.pid}.mjs`);
       await build({
