@@ -12,6 +12,7 @@ import {
   RouterError,
   routerErrors,
 } from '../../src/index.ts';
+import { answerClientError } from './answer-client-error.ts';
 import { ClientSignal } from './client-signal.ts';
 import { readRequestBody } from './read-request-body.ts';
 
@@ -51,6 +52,11 @@ export function createNodeServer(options: NodeServerOptions): Server {
         void honoListener(req, res);
         return;
       }
+      if (typeof path !== 'string') {
+        req.resume();
+        writeError(res, path);
+        return;
+      }
       handleProxy(router, log, path, req, res).catch((error: unknown) => {
         log.error('proxy handler failed', { error: error instanceof Error ? error.message : String(error) });
         if (!res.headersSent)
@@ -59,6 +65,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
       });
     },
   );
+  server.on('clientError', answerClientError);
   return server;
 }
 

@@ -68,6 +68,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     random,
     log,
     secrets: (name) => process.env[name],
+    configFile: options.configPath,
     systemInfo: () => ({
       memoryMb: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
       runtime: `node ${process.version}`,

@@ -72,6 +72,7 @@ export function createApp(options: AppOptions): Hono {
     const raw = c.req.raw;
     const path = proxyPathOf('POST', new URL(raw.url).pathname);
     if (path === null) return errorResponse(routerErrors.methodNotAllowed('POST', 'GET, HEAD'));
+    if (typeof path !== 'string') return errorResponse(path);
     if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
     const declared = raw.headers.get('content-length');
     const maxBytes = router.config.server.max_body_mb * 1024 * 1024;

@@ -1,16 +1,31 @@
 import { z } from 'zod';
 
+/**
+ * The backend id `model_name@api_base` is shown in response headers, /metrics, the dashboard and logs,
+ * so credentials in it would leak (use `api_key`); a query or fragment would swallow the `/<path>` the
+ * router appends. Messages never echo the value.
+ */
+function checkApiBase(value: string, ctx: z.RefinementCtx): void {
+  if (!URL.canParse(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+    return;
+  }
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+  if (url.username !== '' || url.password !== '')
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not contain credentials (user:password@); put the key in api_key',
+    });
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(value))
+    ctx.addIssue({ code: 'custom', message: 'must not contain a query (?) or fragment (#)' });
+}
+
 /** `litellm_params` of one LiteLLM `model_list` entry. */
 export const LitellmParamsSchema = z.strictObject({
   model: z.string().min(1),
-  api_base: z
-    .string()
-    .min(1)
-    .refine((value) => URL.canParse(value), 'must be an absolute http(s) URL')
-    .refine(
-      (value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol),
-      'must use http or https',
-    ),
+  api_base: z.string().min(1).superRefine(checkApiBase),
   api_key: z.string().nullish(),
   supports_vision: z.boolean().nullish(),
   weight: z.number().positive().nullish(),

@@ -1,9 +1,10 @@
 const encoder = new TextEncoder();
 
+/** True when the `Authorization` header carries one of the accepted Bearer keys. */
+export type ApiKeyCheck = (authorization: string | undefined) => boolean;
+
 /** Precompute the accepted keys once; comparison is constant-time per key to not leak prefixes. */
-export function createApiKeyCheck(
-  keys: readonly string[],
-): ((authorization: string | undefined) => boolean) | null {
+export function createApiKeyCheck(keys: readonly string[]): ApiKeyCheck | null {
   if (keys.length === 0) return null;
   const accepted = keys.map((key) => encoder.encode(key));
   return function checkApiKey(authorization) {

@@ -71,8 +71,24 @@ export const routerErrors = {
     new RouterError(405, 'invalid_request_error', 'method_not_allowed', `method ${method} not allowed`, {
       allow,
     }),
+  invalidPath: () =>
+    new RouterError(
+      400,
+      'invalid_request_error',
+      'invalid_path',
+      "invalid request path: '.' or '..' segments and encoded '.', '/', '\\' or '%' are not allowed",
+    ),
   requestTimeout: () =>
-    new RouterError(408, 'invalid_request_error', 'request_timeout', 'request body not received in time'),
+    new RouterError(
+      408,
+      'invalid_request_error',
+      'request_timeout',
+      'request not received within server.request_read_timeout',
+    ),
+  malformedRequest: () =>
+    new RouterError(400, 'invalid_request_error', 'malformed_request', 'malformed HTTP request'),
+  headersTooLarge: () =>
+    new RouterError(431, 'invalid_request_error', 'headers_too_large', 'request headers too large'),
   shuttingDown: () =>
     new RouterError(503, 'server_error', 'shutting_down', 'router is shutting down', { 'retry-after': '1' }),
 } as const;

@@ -1,6 +1,5 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
-import { resolveSecret, type SecretSource } from '../config/resolve-secret.ts';
-import { createApiKeyCheck } from '../core/check-api-key.ts';
+import type { SecretSource } from '../config/resolve-secret.ts';
 import type { Clock } from '../core/clock.ts';
 import { ClientGoneError, type DispatchContext, dispatch } from '../core/dispatch.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
@@ -19,6 +18,7 @@ import type { Backend } from '../pool/backend.ts';
 import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
 import type { HealthTransition, RouterState, StateView } from '../state/router-state.ts';
 import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
+import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts';
 
 export interface LlmRouterDeps {
   readonly config: MainConfig;
@@ -29,6 +29,8 @@ export interface LlmRouterDeps {
   readonly log: Logger;
   /** Resolves `os.environ/NAME` in server.api_keys: process env on Node, bindings on Workers. */
   readonly secrets: SecretSource;
+  /** Names config.yaml in the ConfigError an unresolvable inbound key raises; default `config.yaml`. */
+  readonly configFile?: string;
   /** Memory and runtime facts for the dashboard. */
   readonly systemInfo: () => SystemInfo;
   /**
@@ -56,8 +58,7 @@ export class LlmRouter {
   readonly #deps: LlmRouterDeps;
   #config: MainConfig;
   #settings: DispatchSettings;
-  #checkApiKey: ((authorization: string | undefined) => boolean) | null;
-  #checkDashboardKey: ((authorization: string | undefined) => boolean) | null;
+  #auth: InboundAuth;
   #inflight = 0;
   #firstRoundDone = false;
   #draining = false;
@@ -71,8 +72,7 @@ export class LlmRouter {
     this.#deps = deps;
     this.#config = deps.config;
     this.#settings = dispatchSettingsFrom(deps.config, deps.saturationPollMs);
-    this.#checkApiKey = createApiKeyCheck(resolveKeys(deps.config.server.api_keys, deps.secrets));
-    this.#checkDashboardKey = this.#dashboardCheck(deps.config);
+    this.#auth = resolveInboundAuth(deps.config, deps.secrets, deps.configFile ?? 'config.yaml');
     this.#startedAt = deps.clock.now();
     this.pool = new BackendPool(() => Math.floor(deps.clock.now() / 1000));
   }
@@ -89,22 +89,27 @@ export class LlmRouter {
     return this.#inflight;
   }
 
-  /** Apply the live-changeable settings of a reloaded config.yaml. */
+  /**
+   * Apply the live-changeable settings of a reloaded config.yaml. Throws ConfigError (an inbound key names
+   * an unset variable) before changing anything, so the previous config keeps running whole.
+   */
   updateConfig(config: MainConfig): void {
+    const auth = resolveInboundAuth(config, this.#deps.secrets, this.#deps.configFile ?? 'config.yaml');
     this.#config = config;
     this.#settings = dispatchSettingsFrom(config, this.#deps.saturationPollMs);
-    this.#checkApiKey = createApiKeyCheck(resolveKeys(config.server.api_keys, this.#deps.secrets));
-    this.#checkDashboardKey = this.#dashboardCheck(config);
+    this.#auth = auth;
   }
 
   /** Inbound auth for /v1/*: true when no keys are configured or the Bearer key matches one. */
   authorize(authorization: string | undefined): boolean {
-    return this.#checkApiKey === null || this.#checkApiKey(authorization);
+    const check = this.#auth.api;
+    return check === null || check(authorization);
   }
 
   /** Auth for the dashboard, /api/* and /metrics: dashboard.auth keys, else the API keys. */
   authorizeDashboard(authorization: string | undefined): boolean {
-    return this.#checkDashboardKey === null || this.#checkDashboardKey(authorization);
+    const check = this.#auth.dashboard;
+    return check === null || check(authorization);
   }
 
   /** `/v1/models`: every configured model, healthy or not, sorted, `created` stable per model. */
@@ -362,11 +367,6 @@ export class LlmRouter {
     };
   }
 
-  #dashboardCheck(config: MainConfig): ((authorization: string | undefined) => boolean) | null {
-    const keys = config.dashboard.auth.length > 0 ? config.dashboard.auth : config.server.api_keys;
-    return createApiKeyCheck(resolveKeys(keys, this.#deps.secrets));
-  }
-
   readonly #responseEnded = (): void => {
     this.#inflight--;
   };
@@ -378,14 +378,6 @@ export class LlmRouter {
     else this.#deps.log.warn('backend unhealthy', fields);
     for (const listener of this.#listeners) listener(change, backend);
   }
-}
-
-/** Keys that name an unset variable are dropped (no match possible), never turned into "". */
-function resolveKeys(keys: readonly string[], secrets: SecretSource): string[] {
-  return keys.flatMap((key) => {
-    const resolved = resolveSecret(key, secrets);
-    return 'value' in resolved ? [resolved.value] : [];
-  });
 }
 
 function groupByModel(backends: readonly Backend[]): Map<string, Backend[]> {

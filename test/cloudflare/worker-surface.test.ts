@@ -78,8 +78,13 @@ describe('Worker surface (workerd): dashboard assets and inbound auth', () => {
         headers: { authorization: 'Bearer from-secret' },
       });
       expect(ok.status).toBe(200);
+      // A key that names a missing secret is a config error (as a backend api_key is), never dropped.
       const without = await start({ main, backends });
-      expect((await fetch(`${without.url}/v1/models`)).status).toBe(503);
+      const refused = await fetch(`${without.url}/v1/models`);
+      expect(refused.status).toBe(500);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+        'invalid configuration: config.yaml: server.api_keys[0]: environment variable ROUTER_API_KEY is not set',
+      );
     });
 
     it('answers a config that does not load with the ConfigError message', async () => {

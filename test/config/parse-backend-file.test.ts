@@ -77,6 +77,24 @@ describe('parseBackendFile', () => {
     expect(problemsOf(entry({ wieght: 2 }))).toEqual(['model_list[0].litellm_params.wieght: unknown key']);
   });
 
+  it('rejects credentials, a query or a fragment in api_base without echoing the value', () => {
+    const at = 'model_list[0].litellm_params.api_base: ';
+    for (const apiBase of ['http://user:s3cret@10.0.0.1:8000/v1', 'https://user@10.0.0.1/v1']) {
+      const problems = problemsOf(entry({ api_base: apiBase }));
+      expect(problems).toEqual([
+        `${at}must not contain credentials (user:password@); put the key in api_key`,
+      ]);
+      expect(problems.join('')).not.toContain('s3cret');
+    }
+    for (const apiBase of ['http://10.0.0.1:8000/v1?key=1', 'http://10.0.0.1:8000/v1#x', 'http://h/v1?']) {
+      expect(problemsOf(entry({ api_base: apiBase }))).toEqual([
+        `${at}must not contain a query (?) or fragment (#)`,
+      ]);
+    }
+    expect(problemsOf(entry({ api_base: 'file:///etc/passwd' }))).toEqual([`${at}must use http or https`]);
+    expect(problemsOf(entry({ api_base: '/v1' }))).toEqual([`${at}must be an absolute http(s) URL`]);
+  });
+
   it('rejects duplicate backends within a file', () => {
     const text = entry({}) + entry({}).replace('model_list:\n', '');
     expect(problemsOf(text)).toEqual(['model_list[1]: duplicate backend m@http://10.0.0.1:8000/v1']);
