@@ -22,6 +22,7 @@ import {
   loadMainConfig,
 } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
+import { probeAfterEjection } from './probe-after-ejection.ts';
 import { PUBLIC_DIR, VERSION } from './project-files.ts';
 import { repeatEvery } from './repeat-every.ts';
 import { createStaticFiles } from './static-files.ts';
@@ -144,6 +145,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     },
     (error) => log.error('health round failed', { error: String(error) }),
   );
+  const stopEjectionProbes = probeAfterEjection(router, (error) =>
+    log.error('probe after ejection failed', { error: String(error) }),
+  );
 
   const reloader = new ConfigReloader({
     configPath: options.configPath,
@@ -180,6 +184,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       closed = true;
       router.startDraining();
       stopHealth();
+      stopEjectionProbes();
       reloader.stop();
       stopScrape();
       clearInterval(historyTimer);

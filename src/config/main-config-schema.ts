@@ -57,6 +57,11 @@ const HealthCheckSchema = z
     timeout: seconds(10),
     failure_threshold: z.number().int().positive().default(3),
     recovery_threshold: z.number().int().positive().default(1),
+    /**
+     * Seconds after a passive ejection before that backend is probed on its own, so a blip does not keep
+     * it out until the next round; 0 = wait for the round. Node only (Workers probe on their alarm).
+     */
+    ejection_probe_delay: z.number().nonnegative().default(2),
     max_concurrency: z.number().int().positive().default(20),
     prune_unhealthy_on_start: z.boolean().default(false),
     /** Also require the backend's upstream model id in the /models answer. */

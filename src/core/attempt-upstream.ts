@@ -29,6 +29,8 @@ export type AttemptResult =
 
 /** Default hold for an upstream 429 without a usable Retry-After. */
 const DEFAULT_429_HOLD_MS = 1000;
+/** Longest hold an upstream 429's Retry-After can impose (5 minutes; docs/operations.md). */
+const MAX_429_HOLD_MS = 300_000;
 
 /** One upstream exchange: send, classify, and either hand back a relayable response or a failure. */
 export async function attemptUpstream(
@@ -75,8 +77,12 @@ export async function attemptUpstream(
   if (status === 429) {
     upstream.cancel();
     const now = ctx.clock.now();
-    const retryAfterMs =
-      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS;
+    // Capped: a misconfigured or hostile upstream (`Retry-After: 86400`, a date next year) must not take
+    // a backend out of rotation for longer than an operator would notice and fix it.
+    const retryAfterMs = Math.min(
+      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS,
+      MAX_429_HOLD_MS,
+    );
     release('rate-limited', { error: 'upstream status 429', holdUntil: now + retryAfterMs });
     return { kind: 'failed', failure: { kind: 'status429', retryAfterMs } };
   }

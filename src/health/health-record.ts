@@ -15,7 +15,9 @@ export function newHealthRecord(healthy: boolean): HealthRecord {
 /**
  * Probe state machine (SPEC §6.2): down after `failureThreshold` consecutive failures, up after
  * `recoveryThreshold` consecutive successes. A backend ejected by traffic, or one never probed, comes
- * back on its first passing probe (half-open). Returns the new health when it changed.
+ * back on its first passing probe (half-open), unless probes have since failed `failureThreshold` times:
+ * then the outage is the probes' finding too, and `recoveryThreshold` applies. Returns the new health
+ * when it changed.
  */
 export function applyProbeResult(
   record: HealthRecord,
@@ -39,6 +41,7 @@ export function applyProbeResult(
   }
   record.probeSuccesses = 0;
   record.probeFailures++;
+  if (record.probeFailures >= failureThreshold) record.ejected = false;
   if (record.healthy && (firstProbe || record.probeFailures >= failureThreshold)) {
     record.healthy = false;
     return false;

@@ -91,4 +91,28 @@ describe('RPM limits through the attempt loop (injected clock)', () => {
     expect((await send(router)).status).toBe(200);
     expect(b.stats().byPath['/v1/chat/completions'] ?? 0).toBe(before);
   });
+
+  it("caps an upstream 429's Retry-After hold at 300 s", async () => {
+    const day = await startSimServer({
+      models: ['m'],
+      ttftMs: 1,
+      faults: { rateLimitRate: 1, retryAfterSeconds: 86_400 },
+    });
+    try {
+      const clock = new FakeClock();
+      const router = await routerFor(limited(day.url, 1000), '', clock);
+      const error = (await send(router).catch((e: unknown) => e)) as RouterError;
+      expect(error.status).toBe(429);
+      const held = (await router.view()).backends.find((v) => v.id === `m@${day.url}`);
+      expect(held?.holdUntil).toBeLessThanOrEqual(clock.now() + 300_000);
+      expect(held?.holdUntil).toBeGreaterThan(clock.now() + 290_000);
+      clock.advance(300_000);
+      // Free again after the cap: the next request reaches the upstream (which still says 429).
+      const sent = day.stats().byPath['/v1/chat/completions'] ?? 0;
+      await send(router).catch(() => undefined);
+      expect(day.stats().byPath['/v1/chat/completions'] ?? 0).toBeGreaterThan(sent);
+    } finally {
+      await day.close();
+    }
+  });
 });

@@ -24,17 +24,17 @@ describe('backend failure under load', () => {
     sims = [];
   });
 
-  it('a backend killed under 200 requests costs no client a failure, is ejected at its first failure, and comes back', async () => {
+  it('a backend killed under 200 concurrent requests costs no client a failure, is ejected by traffic, and comes back', async () => {
     sims = await startSims([
-      { models: ['kill-model'], ttftMs: 150, tokensPerSecond: 1000 },
-      { models: ['kill-model'], ttftMs: 150, tokensPerSecond: 1000 },
-      { models: ['kill-model'], ttftMs: 150, tokensPerSecond: 1000 },
+      { models: ['kill-model'], ttftMs: 400, tokensPerSecond: 1000 },
+      { models: ['kill-model'], ttftMs: 400, tokensPerSecond: 1000 },
+      { models: ['kill-model'], ttftMs: 400, tokensPerSecond: 1000 },
     ]);
     const [victim] = sims as [SimServer, SimServer, SimServer];
+    // retry.failure_threshold stays at its default (3).
     router = await startTestRouter({
       main: {
         routing: { num_retries: 3 },
-        retry: { failure_threshold: 1 },
         health_check: { interval: 0.2, timeout: 0.5, failure_threshold: 2 },
       },
       backends: sims.map((sim) => ({ model_name: 'kill-model', api_base: sim })),
@@ -50,26 +50,33 @@ describe('backend failure under load', () => {
       });
     });
 
-    // 200 requests paced over 1 s (~150 ms each, so ~30 open at any time); the victim dies at 400 ms,
-    // with its share in flight and ~120 requests still to come.
-    const replies: Promise<Reply>[] = [];
-    for (let i = 0; i < 200; i++) {
-      if (i === 80) await victim.stop();
-      replies.push(postChat(url, chatBody('kill-model', 3)));
-      await sleep(5);
-    }
-    const done = await Promise.all(replies);
-    expect(done.filter((reply) => reply.status !== 200).map((r) => `${r.status} ${r.text}`)).toEqual([]);
+    // 200 requests at once; the victim dies while its share (about a third) is in flight at the sims.
+    const wave = () =>
+      Promise.all(Array.from({ length: 200 }, () => postChat(url, chatBody('kill-model', 3))));
+    const first = wave();
+    const arrived = () => sims.reduce((sum, sim) => sum + inferenceCount(sim), 0);
+    expect(await waitFor(() => arrived() >= 200, 5000)).toBe(true);
+    const onVictim = inferenceCount(victim);
+    expect(onVictim).toBeGreaterThan(10);
+    await victim.stop();
+    const failures = (replies: readonly Reply[]) =>
+      replies.filter((reply) => reply.status !== 200).map((r) => `${r.status} ${r.text}`);
+    expect(failures(await first)).toEqual([]);
 
-    // Passive ejection (retry.failure_threshold 1): out at the first failure, by traffic, not by a probe.
+    // Passive ejection after failure_threshold (3) failed attempts, by traffic, not by a probe; the
+    // in-flight ones that failed with it were retried on the other two.
     expect(changes[0]?.change).toMatchObject({ healthy: false, cause: 'traffic' });
     const attemptsAtEjection = changes[0]!.attempts;
-    expect(attemptsAtEjection).toBeGreaterThan(0);
-    // Probes keep failing and keep it out: no attempt after the ejection, for several probe intervals.
+    expect(attemptsAtEjection).toBe(onVictim);
+    // A second wave of 200 at once: none of it goes to the dead backend.
+    expect(failures(await wave())).toEqual([]);
+    expect(await routerAttempts(running, victimId)).toBe(attemptsAtEjection);
+    // Probes keep failing and keep it out for several probe intervals; after failure_threshold failed
+    // probes it counts as down by probes (no longer "ejected"), so recovery_threshold applies.
     await sleep(700);
     expect(await routerAttempts(running, victimId)).toBe(attemptsAtEjection);
     const down = (await dashboard(url)).backends.find((b) => b.id === victimId);
-    expect(down).toMatchObject({ healthy: false, ejected: true });
+    expect(down).toMatchObject({ healthy: false, ejected: false });
     expect(down?.last_error).toMatch(/^probe: /);
     expect(changes).toHaveLength(1);
 
@@ -125,7 +132,12 @@ describe('backend failure under load', () => {
     ]);
     const [bad] = sims as [SimServer, SimServer, SimServer];
     router = await startTestRouter({
-      main: { retry: { failure_threshold: 3 }, routing: { num_retries: 3 } },
+      // No probe scheduled by the ejection: this test drives the half-open probe itself.
+      main: {
+        retry: { failure_threshold: 3 },
+        routing: { num_retries: 3 },
+        health_check: { ejection_probe_delay: 0 },
+      },
       backends: sims.map((sim) => ({ model_name: 'half-model', api_base: sim })),
     });
     const badId = `half-model@${bad.url}`;

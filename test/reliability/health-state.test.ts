@@ -99,6 +99,22 @@ describe('probe state machine (MemoryRouterState.applyProbe)', () => {
     });
   });
 
+  it('an ejected backend that probes then see failing needs recovery_threshold passes, not one', () => {
+    const m = machine(2, 3, 1);
+    m.probe(true);
+    expect(m.request('failure')).toBe(false);
+    expect(m.state.view(0).backends[0]).toMatchObject({ ejected: true });
+    expect(m.probe(false)).toBeNull();
+    expect(m.state.view(0).backends[0]).toMatchObject({ ejected: true }); // one failed probe: still half-open
+    expect(m.probe(false)).toBeNull();
+    // failure_threshold failed probes: the probes agree it is down, so it is no longer "ejected".
+    expect(m.state.view(0).backends[0]).toMatchObject({ healthy: false, ejected: false });
+    expect(m.probe(true)).toBeNull();
+    expect(m.probe(true)).toBeNull();
+    expect(m.healthy()).toBe(false);
+    expect(m.probe(true)).toBe(true);
+  });
+
   it('client 4xx never count as failures', () => {
     const m = machine(3, 1, 1);
     for (let i = 0; i < 10; i++) expect(m.request('client-error')).toBeNull();
@@ -150,6 +166,33 @@ describe('recovery_threshold end to end', () => {
     // Unhealthy backends stay listed in /v1/models throughout; it is listed now too.
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data.map((model) => model.id)).toEqual(['rt-model']);
+  });
+
+  it('a passively ejected backend is probed on its own after ejection_probe_delay, not at the next round', async () => {
+    sims = await startSims([{ models: ['ej-model'], ttftMs: 1, faults: { errorRate: 1 } }]);
+    const [sim] = sims as [SimServer];
+    // Rounds an hour apart: only the probe scheduled by the ejection can bring it back.
+    router = await startTestRouter({
+      main: { health_check: { interval: 3600, ejection_probe_delay: 0.2 }, retry: { failure_threshold: 2 } },
+      backends: [{ model_name: 'ej-model', api_base: sim }],
+    });
+    const { running, url } = router;
+    const changes: HealthTransition[] = [];
+    running.router.onHealthChange((change) => changes.push(change));
+    let probes = 0;
+    sim.events.on('request', (info: { path: string }) => {
+      if (info.path === '/v1/models') probes++;
+    });
+
+    expect((await postChat(url, chatBody('ej-model', 1))).status).toBeGreaterThanOrEqual(500);
+    expect(changes).toEqual([expect.objectContaining({ healthy: false, cause: 'traffic' })]);
+    const ejectedAt = Date.now();
+    sim.setFaults({ errorRate: 0 });
+    expect(await waitFor(() => changes.length === 2, 3000)).toBe(true);
+    expect(changes[1]).toMatchObject({ healthy: true, cause: 'probe' });
+    expect(Date.now() - ejectedAt).toBeGreaterThanOrEqual(150);
+    expect(probes).toBe(1);
+    expect((await postChat(url, chatBody('ej-model', 1))).status).toBe(200);
   });
 
   it('probes run at most health_check.max_concurrency at once, each cut at health_check.timeout', async () => {
