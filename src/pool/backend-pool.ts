@@ -39,6 +39,24 @@ export class BackendPool {
 
   /** Replace (or with `null`, remove) one file's backends and rebuild the snapshot. */
   replaceFile(file: string, backends: readonly Backend[] | null): PoolChange {
+    const { change, files, snapshot } = this.#plan(file, backends);
+    for (const model of snapshot.models) {
+      if (!this.#modelCreated.has(model)) this.#modelCreated.set(model, this.#nowSeconds());
+    }
+    this.#files = files;
+    this.#snapshot = snapshot;
+    return change;
+  }
+
+  /** What `replaceFile` would change, without changing anything (so state can be prepared first). */
+  preview(file: string, backends: readonly Backend[] | null): PoolChange {
+    return this.#plan(file, backends).change;
+  }
+
+  #plan(
+    file: string,
+    backends: readonly Backend[] | null,
+  ): { change: PoolChange; files: Map<string, readonly Backend[]>; snapshot: PoolSnapshot } {
     const before = this.#snapshot;
     const next = new Map(this.#files);
     if (backends === null || backends.length === 0) next.delete(file);
@@ -66,12 +84,7 @@ export class BackendPool {
       else if (!sameBackendConfig(old, backend)) changed.push(backend);
     }
     const removed = before.backends.filter((backend) => !snapshot.get(backend.id));
-    for (const model of snapshot.models) {
-      if (!this.#modelCreated.has(model)) this.#modelCreated.set(model, this.#nowSeconds());
-    }
-    this.#files = next;
-    this.#snapshot = snapshot;
-    return { added, removed, changed, duplicates };
+    return { change: { added, removed, changed, duplicates }, files: next, snapshot };
   }
 
   /** Drop backends from the live snapshot without touching files (prune_unhealthy_on_start). */

@@ -142,14 +142,23 @@ export class LlmRouter {
     backends: readonly Backend[] | null,
     healthyUntilProbed: boolean,
   ): Promise<PoolChange> {
-    const change = this.pool.replaceFile(file, backends);
     const { state } = this.#deps;
-    for (const [model, list] of groupByModel(change.added)) {
-      await state.register(
-        model,
-        list.map((backend) => ({ id: backend.id, healthy: healthyUntilProbed })),
-      );
-    }
+    const register = async (added: readonly Backend[]) => {
+      for (const [model, list] of groupByModel(added)) {
+        await state.register(
+          model,
+          list.map((backend) => ({ id: backend.id, healthy: healthyUntilProbed })),
+        );
+      }
+    };
+    // Register before the swap: a request that sees the new snapshot must find its new backends known
+    // (and, on reload, unhealthy until probed). A Durable Object answers register asynchronously, and
+    // the state takes an id it has never seen for healthy.
+    const planned = new Set(this.pool.preview(file, backends).added);
+    await register([...planned]);
+    const change = this.pool.replaceFile(file, backends);
+    // Only when another change landed while registering.
+    await register(change.added.filter((backend) => !planned.has(backend)));
     for (const [model, list] of groupByModel(change.removed)) {
       await state.retire(
         model,

@@ -20,6 +20,12 @@ import type {
 /** The single implementation of RouterState: used directly on Node, wrapped by Durable Objects on Workers. */
 export class MemoryRouterState implements RouterState {
   readonly #backends = new Map<string, BackendLive>();
+  /**
+   * Ids retired from config and since dropped: a late probe result or a request holding an older pool
+   * snapshot must not bring them back as phantom records. Cleared by register; grows only with the ids
+   * ever removed, which config edits bound.
+   */
+  readonly #gone = new Set<string>();
   readonly #random: Random;
   #requests = 0;
   #successes = 0;
@@ -37,6 +43,7 @@ export class MemoryRouterState implements RouterState {
 
   register(_model: string, entries: readonly { id: string; healthy: boolean }[]): void {
     for (const { id, healthy } of entries) {
+      this.#gone.delete(id);
       const existing = this.#backends.get(id);
       if (existing) existing.retired = false;
       else this.#backends.set(id, new BackendLive(id, healthy));
@@ -46,8 +53,11 @@ export class MemoryRouterState implements RouterState {
   retire(_model: string, ids: readonly string[]): void {
     for (const id of ids) {
       const live = this.#backends.get(id);
-      if (!live) continue;
-      if (live.inflight === 0) this.#backends.delete(id);
+      if (!live) {
+        this.#gone.add(id);
+        continue;
+      }
+      if (live.inflight === 0) this.#drop(id);
       else live.retired = true;
     }
   }
@@ -61,7 +71,7 @@ export class MemoryRouterState implements RouterState {
     let retryAfterMs = Number.POSITIVE_INFINITY;
     for (const spec of request.candidates) {
       const live = this.#live(spec.id);
-      if (!live.health.healthy) continue;
+      if (live === null || live.retired || !live.health.healthy) continue;
       anyHealthy = true;
       if (live.holdUntil > now) {
         retryAfterMs = Math.min(retryAfterMs, live.holdUntil - now);
@@ -156,7 +166,7 @@ export class MemoryRouterState implements RouterState {
       live.lastError = report.error;
       live.lastErrorAt = report.now;
     }
-    if (live.retired && live.inflight === 0) this.#backends.delete(live.id);
+    if (live.retired && live.inflight === 0) this.#drop(live.id);
     if (change === null) return null;
     live.lastChangeAt = report.now;
     return {
@@ -168,8 +178,10 @@ export class MemoryRouterState implements RouterState {
     };
   }
 
+  /** Only registered backends: a probe that finishes after its backend was removed changes nothing. */
   applyProbe(report: ProbeReport): HealthTransition | null {
-    const live = this.#live(report.id);
+    const live = this.#backends.get(report.id);
+    if (!live || live.retired) return null;
     const change = applyProbeResult(
       live.health,
       report.ok,
@@ -265,13 +277,24 @@ export class MemoryRouterState implements RouterState {
     };
   }
 
-  /** Unknown ids (e.g. a request racing a reload) are created healthy rather than failing the request. */
-  #live(id: string): BackendLive {
+  /**
+   * A candidate this state has never seen is created healthy rather than failing the request: a state
+   * that lost its registrations (a Durable Object restarted before it persisted them) is never told
+   * again, since isolates register once. The router registers before it swaps the pool, so otherwise
+   * this is not reached. Ids retired from config stay out (null).
+   */
+  #live(id: string): BackendLive | null {
     let live = this.#backends.get(id);
     if (!live) {
+      if (this.#gone.has(id)) return null;
       live = new BackendLive(id, true);
       this.#backends.set(id, live);
     }
     return live;
+  }
+
+  #drop(id: string): void {
+    this.#backends.delete(id);
+    this.#gone.add(id);
   }
 }

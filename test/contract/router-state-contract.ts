@@ -225,6 +225,57 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       expect(await backendOf(state, id)).toBeUndefined();
     });
 
+    it('a probe result for a backend never registered, or already retired, changes nothing', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const gone = `${m}@gone`;
+      await state.register(m, [{ id: gone, healthy: true }]);
+      await state.retire(m, [gone]);
+      const probe = (id: string) =>
+        state.applyProbe({
+          model: m,
+          id,
+          ok: true,
+          reason: 'ok',
+          now: T0,
+          failureThreshold: 1,
+          recoveryThreshold: 1,
+        });
+      expect(await probe(gone)).toBeNull();
+      expect(await probe(`${m}@never`)).toBeNull();
+      expect(await backendOf(state, gone)).toBeUndefined();
+      expect(await backendOf(state, `${m}@never`)).toBeUndefined();
+      // Re-added later: its registration decides, not the late probe.
+      await state.register(m, [{ id: gone, healthy: false }]);
+      expect(await backendOf(state, gone)).toMatchObject({ healthy: false, probed: false });
+      expect(await state.acquire(acquireOf(m, [gone], T0))).toEqual({ kind: 'none-healthy' });
+    });
+
+    it('a retired backend takes no new attempt, even from a request holding an older pool', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const [a, b] = [`${m}@a`, `${m}@b`];
+      await state.register(m, [
+        { id: a, healthy: true },
+        { id: b, healthy: true },
+      ]);
+      await state.acquire(acquireOf(m, [b], T0));
+      await state.retire(m, [a, b]);
+      // a is dropped at once, b (one attempt in flight) once it ends; neither is picked meanwhile.
+      expect(await state.acquire(acquireOf(m, [a, b], T0 + 1))).toEqual({ kind: 'none-healthy' });
+      await state.release(report(m, b, T0 + 2, T0));
+      expect(await state.acquire(acquireOf(m, [a, b], T0 + 3))).toEqual({ kind: 'none-healthy' });
+      expect((await state.view(T0 + 3)).backends.filter((v) => v.id === a || v.id === b)).toEqual([]);
+    });
+
+    it('a candidate the state has never seen is taken as healthy (state restarted under running routers)', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@unseen`;
+      expect(await state.acquire(acquireOf(m, [id], T0))).toMatchObject({ kind: 'acquired', id });
+      expect(await backendOf(state, id)).toMatchObject({ healthy: true, inflight: 1 });
+    });
+
     it('applyLoad is shown in the view', async () => {
       const state = await subject.fresh();
       const m = modelName();
