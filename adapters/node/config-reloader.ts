@@ -1,14 +1,16 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, type LlmRouter, type Logger, type MainConfig } from '../../src/index.ts';
 import {
   backendDirOf,
+  backendFileFrom,
   type ConfigOverrides,
   type LoadedBackendFile,
   listBackendFiles,
-  loadBackendFile,
-  loadMainConfig,
+  mainConfigFrom,
+  readBackendText,
 } from './load-config.ts';
 
 export interface ConfigReloaderOptions {
@@ -18,10 +20,28 @@ export interface ConfigReloaderOptions {
   readonly log: Logger;
   /** Called after a valid config.yaml was applied (e.g. to change the log level). */
   readonly onMainConfig?: (config: MainConfig) => void;
-  /** Editors write files in bursts; wait this long after the last event. */
+  /**
+   * Editors write files in bursts: a watched change applies this long after the last event, a polled
+   * one only once two reads this far apart agree.
+   */
   readonly debounceMs?: number;
   /** Polling fallback for filesystems without reliable events (NFS, some container mounts). */
   readonly pollMs?: number;
+  /** Watch the directories for file events (default true); false leaves it to polling. */
+  readonly watch?: boolean;
+}
+
+/** One read of a file: its text (null when it does not exist), or why it could not be read. */
+type FileRead = { readonly text: string | null } | { readonly error: string };
+
+function sameRead(a: FileRead | undefined, b: FileRead | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if ('error' in a || 'error' in b) return 'error' in a && 'error' in b && a.error === b.error;
+  return a.text === b.text;
+}
+
+async function readMainText(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch(() => null);
 }
 
 /** Settings a running process cannot change: logged when a reload touches them. */
@@ -35,131 +55,230 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: MainConfig) => unknown]> = [
 
 /**
  * Hot reload (SPEC §7): watches config.yaml and the backend directory, diffs per file, validates a whole
- * file before applying it, and keeps the previous version running (reported) when a file is broken.
+ * file before applying it, and keeps the previous version running (reported) when a file is broken or
+ * the directory cannot be listed.
  */
 export class ConfigReloader {
   readonly #options: ConfigReloaderOptions;
+  readonly #debounceMs: number;
   readonly #texts = new Map<string, string | null>();
-  /** Text of each file last rejected, so a file that stays broken is reported once, not on every poll. */
-  readonly #rejected = new Map<string, string | null>();
+  /** What each file read as when last rejected: a file that stays broken is reported once, not every poll. */
+  readonly #rejected = new Map<string, FileRead>();
+  #dirError: { readonly dir: string; readonly message: string } | null = null;
   #mainText: string | null = null;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #watchers: FSWatcher[] = [];
   #poll: NodeJS.Timeout | undefined;
+  #polling = false;
+  #stopped = false;
 
   constructor(options: ConfigReloaderOptions) {
     this.#options = options;
+    this.#debounceMs = options.debounceMs ?? 200;
   }
 
   /** Record what startup applied, so the first reload only touches what changed since. */
   async remember(files: readonly LoadedBackendFile[]): Promise<void> {
     for (const file of files) this.#texts.set(resolve(file.path), file.text);
-    this.#mainText = await readFile(this.#options.configPath, 'utf8').catch(() => null);
+    this.#mainText = await readMainText(this.#options.configPath);
   }
 
-  /** Re-read everything now; runs are serialised and never throw. */
+  /** Re-read everything now and apply what changed; runs are serialised and never throw. */
   reload(): Promise<void> {
-    this.#chain = this.#chain
-      .then(() => this.#reloadOnce())
-      .catch((error: unknown) => {
-        this.#options.log.error('reload failed', { error: String(error) });
-      });
-    return this.#chain;
+    return this.#enqueue(false);
   }
 
   start(): void {
     const { configPath, router } = this.#options;
-    const debounce = this.#options.debounceMs ?? 200;
+    this.#stopped = false;
     const schedule = () => {
       if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reload(), debounce);
+      this.#timer = setTimeout(() => void this.reload(), this.#debounceMs);
       this.#timer.unref();
     };
-    // Watch directories, not files: editors and `mv` replace the inode, which file watches lose.
-    for (const dir of new Set([dirname(resolve(configPath)), backendDirOf(configPath, router.config)])) {
-      try {
-        const watcher = watch(dir, { persistent: false }, schedule);
-        watcher.on('error', () => undefined);
-        this.#watchers.push(watcher);
-      } catch {
-        this.#options.log.warn('cannot watch directory, relying on polling', { dir });
+    if (this.#options.watch !== false) {
+      // Watch directories, not files: editors and `mv` replace the inode, which file watches lose.
+      for (const dir of new Set([dirname(resolve(configPath)), backendDirOf(configPath, router.config)])) {
+        try {
+          const watcher = watch(dir, { persistent: false }, schedule);
+          watcher.on('error', () => undefined);
+          this.#watchers.push(watcher);
+        } catch {
+          this.#options.log.warn('cannot watch directory, relying on polling', { dir });
+        }
       }
     }
-    this.#poll = setInterval(() => void this.reload(), this.#options.pollMs ?? 2000);
+    this.#poll = setInterval(() => {
+      // A poll still waiting for its files to settle is not queued again behind itself.
+      if (this.#polling) return;
+      this.#polling = true;
+      void this.#enqueue(true).finally(() => {
+        this.#polling = false;
+      });
+    }, this.#options.pollMs ?? 2000);
     this.#poll.unref();
   }
 
   stop(): void {
+    this.#stopped = true;
     for (const watcher of this.#watchers) watcher.close();
     this.#watchers = [];
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#poll) clearInterval(this.#poll);
   }
 
-  async #reloadOnce(): Promise<void> {
-    const { router, log, configPath } = this.#options;
-    await this.#reloadMain();
+  #enqueue(settle: boolean): Promise<void> {
+    this.#chain = this.#chain
+      .then(async () => {
+        await this.#reloadMain(settle);
+        await this.#reloadBackends(settle);
+      })
+      .catch((error: unknown) => {
+        this.#options.log.error('reload failed', { error: String(error) });
+      });
+    return this.#chain;
+  }
+
+  /**
+   * A poll has no event telling it a write is over, and a file being rewritten (truncate, then write)
+   * reads empty in between: it waits one debounce and applies only what read the same both times.
+   */
+  async #settleWait(): Promise<boolean> {
+    await sleep(this.#debounceMs, undefined, { ref: false });
+    return !this.#stopped;
+  }
+
+  async #reloadBackends(settle: boolean): Promise<void> {
+    const { router, configPath } = this.#options;
     const config = router.config;
     const dir = backendDirOf(configPath, config);
-    const listed = (await listBackendFiles(dir, config.backends.enabled_sources)).map((p) => resolve(p));
+    const listed = await this.#list(dir, config);
+    if (listed === null) return;
     // Files applied before but no longer listed (deleted, renamed, or their source disabled) are removed.
-    const paths = new Set([...listed, ...router.pool.files.map((p) => resolve(p)), ...this.#texts.keys()]);
-    for (const path of paths) {
-      let loaded: LoadedBackendFile;
-      try {
-        loaded = listed.includes(path)
-          ? await loadBackendFile(path, config)
-          : { path, text: null, backends: [], warnings: [] };
-      } catch (error) {
-        const text = await readFile(path, 'utf8').catch(() => null);
-        if (text !== null && text === this.#rejected.get(path)) continue;
-        this.#rejected.set(path, text);
-        router.reportConfigError(path, error instanceof ConfigError ? error.message : String(error));
-        continue;
-      }
-      this.#rejected.delete(path);
-      router.clearConfigError(path);
-      if (this.#texts.has(path) && this.#texts.get(path) === loaded.text) continue;
-      this.#texts.set(path, loaded.text);
-      for (const warning of loaded.warnings) log.warn(warning);
-      const change = await router.applyBackendFile(
-        path,
-        loaded.text === null ? null : loaded.backends,
-        false,
-      );
-      log.info('backend file reloaded', {
-        file: path,
-        added: change.added.length,
-        removed: change.removed.length,
-        changed: change.changed.length,
-      });
+    const paths = [
+      ...new Set([...listed, ...router.pool.files.map((p) => resolve(p)), ...this.#texts.keys()]),
+    ];
+    let reads = await readAll(paths, listed);
+    let pending = paths.filter((path) => this.#needsWork(path, reads.get(path)));
+    if (settle && pending.length > 0) {
+      if (!(await this.#settleWait())) return;
+      const relisted = await this.#list(dir, config);
+      if (relisted === null) return;
+      const again = await readAll(pending, relisted);
+      // Still changing: the next poll looks again.
+      pending = pending.filter((path) => sameRead(reads.get(path), again.get(path)));
+      reads = again;
+    }
+    for (const path of pending) {
+      const read = reads.get(path);
+      if (read) await this.#applyFile(path, read, config);
     }
   }
 
-  async #reloadMain(): Promise<void> {
+  /** Resolved paths of the listed backend files, or null (reported) when the directory cannot be read. */
+  async #list(dir: string, config: MainConfig): Promise<Set<string> | null> {
+    const { router } = this.#options;
+    let files: string[];
+    try {
+      files = await listBackendFiles(dir, config.backends.enabled_sources);
+    } catch (error) {
+      // Without a listing every file would look deleted and the pool would empty: keep it, say why.
+      const message = error instanceof ConfigError ? error.message : String(error);
+      if (this.#dirError?.dir !== dir || this.#dirError.message !== message) {
+        if (this.#dirError) router.clearConfigError(this.#dirError.dir);
+        this.#dirError = { dir, message };
+        router.reportConfigError(dir, message);
+      }
+      return null;
+    }
+    if (this.#dirError) {
+      router.clearConfigError(this.#dirError.dir);
+      this.#dirError = null;
+    }
+    return new Set(files.map((path) => resolve(path)));
+  }
+
+  #needsWork(path: string, read: FileRead | undefined): boolean {
+    if (read === undefined) return false;
+    const rejected = this.#rejected.get(path);
+    if (rejected !== undefined && sameRead(rejected, read)) return false;
+    if ('error' in read) return true;
+    return rejected !== undefined || !this.#texts.has(path) || this.#texts.get(path) !== read.text;
+  }
+
+  async #applyFile(path: string, read: FileRead, config: MainConfig): Promise<void> {
+    const { router, log } = this.#options;
+    let loaded: LoadedBackendFile;
+    try {
+      if ('error' in read) throw new ConfigError(path, [read.error]);
+      loaded = backendFileFrom(path, read.text, config);
+    } catch (error) {
+      this.#rejected.set(path, read);
+      router.reportConfigError(path, error instanceof ConfigError ? error.message : String(error));
+      return;
+    }
+    this.#rejected.delete(path);
+    router.clearConfigError(path);
+    if (this.#texts.has(path) && this.#texts.get(path) === loaded.text) return;
+    this.#texts.set(path, loaded.text);
+    for (const warning of loaded.warnings) log.warn(warning);
+    const change = await router.applyBackendFile(path, loaded.text === null ? null : loaded.backends, false);
+    log.info('backend file reloaded', {
+      file: path,
+      added: change.added.length,
+      removed: change.removed.length,
+      changed: change.changed.length,
+    });
+  }
+
+  async #reloadMain(settle: boolean): Promise<void> {
     const { router, log, configPath } = this.#options;
-    const text = await readFile(configPath, 'utf8').catch(() => null);
+    const text = await readMainText(configPath);
     if (text === null || text === this.#mainText) return;
+    if (settle) {
+      if (!(await this.#settleWait())) return;
+      if ((await readMainText(configPath)) !== text) return;
+    }
     this.#mainText = text;
+    const before = router.config;
     let next: MainConfig;
     try {
-      next = await loadMainConfig(configPath, this.#options.overrides);
+      next = mainConfigFrom(text, configPath, this.#options.overrides);
+      router.updateConfig({
+        ...next,
+        server: { ...next.server, host: before.server.host, port: before.server.port },
+        http_client: before.http_client,
+      });
     } catch (error) {
       router.reportConfigError(configPath, error instanceof ConfigError ? error.message : String(error));
       return;
     }
     router.clearConfigError(configPath);
-    const before = router.config;
     for (const [key, read] of RESTART_ONLY) {
       if (read(before) !== read(next)) log.warn('setting changed but needs a restart to apply', { key });
     }
-    router.updateConfig({
-      ...next,
-      server: { ...next.server, host: before.server.host, port: before.server.port },
-      http_client: before.http_client,
-    });
     this.#options.onMainConfig?.(next);
     log.info('config.yaml reloaded', { file: configPath, strategy: next.routing.strategy });
   }
+}
+
+/** Listed files are read; the others (deleted, or their source disabled) read as gone. */
+async function readAll(
+  paths: readonly string[],
+  listed: ReadonlySet<string>,
+): Promise<Map<string, FileRead>> {
+  const reads = new Map<string, FileRead>();
+  for (const path of paths) {
+    if (!listed.has(path)) {
+      reads.set(path, { text: null });
+      continue;
+    }
+    try {
+      reads.set(path, { text: await readBackendText(path) });
+    } catch (error) {
+      reads.set(path, { error: error instanceof ConfigError ? error.problems.join('; ') : String(error) });
+    }
+  }
+  return reads;
 }

@@ -34,6 +34,11 @@ export async function loadMainConfig(path: string, overrides: ConfigOverrides = 
       `cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     ]);
   }
+  return mainConfigFrom(text, path, overrides);
+}
+
+/** Validate config.yaml text already read (a reload applies exactly the text it saw settle). */
+export function mainConfigFrom(text: string, path: string, overrides: ConfigOverrides = {}): MainConfig {
   const config = parseMainConfig(text, path);
   return {
     ...config,
@@ -55,13 +60,18 @@ export function backendDirOf(configPath: string, config: MainConfig): string {
   return resolve(dirname(resolve(configPath)), config.backends.config_dir);
 }
 
-/** Backend files in the directory whose name selects an enabled source, sorted for a stable order. */
+/**
+ * Backend files in the directory whose name selects an enabled source, sorted for a stable order.
+ * Throws ConfigError when the directory cannot be read: an empty answer would read as "every file deleted".
+ */
 export async function listBackendFiles(dir: string, enabledSources: readonly string[]): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
-    return [];
+  } catch (error) {
+    throw new ConfigError(dir, [
+      `cannot read backend directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    ]);
   }
   return names
     .filter((name) => sourceOfFile(name, enabledSources) !== undefined)
@@ -71,16 +81,25 @@ export async function listBackendFiles(dir: string, enabledSources: readonly str
 
 /** Read and validate one backend file; a missing file yields no backends (it was deleted). */
 export async function loadBackendFile(path: string, config: MainConfig): Promise<LoadedBackendFile> {
-  const source = sourceOfFile(basename(path), config.backends.enabled_sources);
-  if (source === undefined) return { path, text: null, backends: [], warnings: [] };
-  let text: string;
+  if (sourceOfFile(basename(path), config.backends.enabled_sources) === undefined)
+    return { path, text: null, backends: [], warnings: [] };
+  return backendFileFrom(path, await readBackendText(path), config);
+}
+
+/** A backend file's text, or null when it does not exist; other read errors throw ConfigError. */
+export async function readBackendText(path: string): Promise<string | null> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { path, text: null, backends: [], warnings: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ConfigError(path, [`cannot read file: ${String(error)}`]);
   }
+}
+
+/** Validate backend file text already read; null (deleted) or a disabled source yields no backends. */
+export function backendFileFrom(path: string, text: string | null, config: MainConfig): LoadedBackendFile {
+  const source = sourceOfFile(basename(path), config.backends.enabled_sources);
+  if (source === undefined || text === null) return { path, text: null, backends: [], warnings: [] };
   const parsed = parseBackendFile(text, path, {
     source,
     secrets: (name) => process.env[name],

@@ -33,6 +33,8 @@ export interface StartRouterOptions extends ConfigOverrides {
   readonly log?: Logger;
   readonly clock?: Clock;
   readonly random?: Random;
+  /** Hot-reload tuning (tests): fs.watch on or off, poll period and debounce in ms. */
+  readonly reload?: { readonly watch?: boolean; readonly pollMs?: number; readonly debounceMs?: number };
 }
 
 export interface RunningRouter {
@@ -78,7 +80,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   });
 
   const dir = backendDirOf(options.configPath, config);
-  const files = await listBackendFiles(dir, config.backends.enabled_sources);
+  // An unreadable directory at startup is not fatal: the router starts empty and a reload picks it up.
+  const files = await listBackendFiles(dir, config.backends.enabled_sources).catch((error: unknown) => {
+    log.warn('cannot read backend directory', { dir, error: String(error) });
+    return [];
+  });
   if (files.length === 0)
     log.warn('no backend files found', { dir, enabled_sources: config.backends.enabled_sources.join(',') });
   const loaded = [];
@@ -155,6 +161,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     router,
     log,
     onMainConfig: (next) => consoleLog.setLevel(options.logLevel ?? next.log.level),
+    ...options.reload,
   });
   await reloader.remember(loaded);
   reloader.start();
