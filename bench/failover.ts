@@ -5,8 +5,10 @@
  *   npx tsx bench/failover.ts [--rate 400] [--warmup 3] [--down 5] [--after 5] [--backends 4] [--poll 100]
  *
  * Prints failed client requests (target 0), how long the dead backend kept receiving attempts after the
- * kill (router dashboard polled every --poll ms, every ~10 ms in the first second after the kill), and how
- * long after the restart it received traffic again (arrival at the sim, exact).
+ * kill (router dashboard polled every --poll ms, every 10 ms in the first second after the kill; "never"
+ * when its attempt count was still growing at the last poll before the restart), and how long after the
+ * restart it received traffic again (arrival at the sim, exact). Health transitions come from the
+ * router's whole log (stderr kept in full).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,9 @@ const downMs = Number(values.down) * 1000;
 const afterMs = Number(values.after) * 1000;
 const backendCount = Math.max(2, Number(values.backends));
 const pollMs = Number(values.poll);
+
+/** Dashboard poll period in the first second after the kill, when passive ejection happens. */
+const FAST_POLL_MS = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
     name: 'router',
     command: process.execPath,
     args: [join(REPO_DIR, 'bin/llm-router.mjs'), '-config', configPath, '-port', String(port)],
+    // The transitions are parsed from the whole log after the run; a tail would lose the early ones.
+    keepStderr: true,
   });
   let watch: DashboardWatch | undefined;
   try {
@@ -125,6 +132,7 @@ async function main(): Promise<void> {
     const atKill = await watch.sampleNow();
     const killAt = performance.now();
     const killWall = Date.now();
+    watch.pollFast(1000, FAST_POLL_MS);
     await victim.stop();
     await sleep(downMs);
     const restartAt = performance.now();
@@ -136,12 +144,15 @@ async function main(): Promise<void> {
     await watch.stop();
 
     // Kill -> last attempt: the first dashboard sample (after the kill) whose count never grows again
-    // before the restart. Resolution: one poll period.
+    // before the restart. Resolution: one poll period. It only counts as stopped when a later sample
+    // confirmed the count; a count still growing at the last sample of the outage never stopped.
     const samples = watch.samples;
     const downSamples = samples.filter((s) => s.at >= killAt && s.at < restartAt);
     const beforeKill = atKill ?? samples.filter((s) => s.at < killAt).at(-1);
     const finalDown = downSamples.at(-1);
-    const settled = finalDown ? downSamples.find((s) => s.attempts === finalDown.attempts) : undefined;
+    const settledIndex = finalDown ? downSamples.findIndex((s) => s.attempts === finalDown.attempts) : -1;
+    const settled =
+      settledIndex >= 0 && settledIndex < downSamples.length - 1 ? downSamples[settledIndex] : undefined;
     const attemptsAfterKill = finalDown && beforeKill ? finalDown.attempts - beforeKill.attempts : Number.NaN;
     const markedDown = downSamples.find((s) => !s.healthy);
     const healthyAgain = samples.find((s) => s.at >= restartAt && s.healthy);
@@ -152,7 +163,7 @@ async function main(): Promise<void> {
         : Number.NaN;
 
     // Exact transition times from the router's own log (passive ejection ends the attempts at once).
-    const transitions = healthTransitions(router.tail(), victimId);
+    const transitions = healthTransitions(router.stderr(), victimId);
     const ejected = transitions.find((t) => !t.healthy && t.at >= killWall);
     const readmitted = transitions.find((t) => t.healthy && t.at >= restartWall);
 
@@ -184,7 +195,9 @@ async function main(): Promise<void> {
       ['failed client requests (target 0)', String(failed.length)],
       [
         'kill -> dead backend stopped receiving attempts',
-        settled ? `<= ${fmt(settled.at - killAt, 0)} ms (dashboard, polled every ${pollMs} ms)` : 'never',
+        settled
+          ? `<= ${fmt(settled.at - killAt, 0)} ms (dashboard, polled every ${settled.at - killAt < 1000 ? FAST_POLL_MS : pollMs} ms)`
+          : 'never',
       ],
       [
         'kill -> router ejected it (router log)',

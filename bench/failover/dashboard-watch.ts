@@ -20,17 +20,25 @@ export interface DashboardWatch {
   readonly samples: BackendSample[];
   /** One extra poll now (e.g. right before a fault is injected). */
   sampleNow(): Promise<BackendSample | undefined>;
+  /** Poll every `everyMs` instead for the next `forMs`, starting at once (around a fault). */
+  pollFast(forMs: number, everyMs: number): void;
   /** Idempotent. */
   stop(): Promise<void>;
 }
 
-/** Polls `GET /api/dashboard` every `everyMs` and keeps one backend's health and attempt count. */
+/**
+ * Polls `GET /api/dashboard` every `everyMs` (or faster during a `pollFast` window) and keeps one
+ * backend's health and attempt count.
+ */
 export function watchBackend(url: string, backendId: string, everyMs: number): DashboardWatch {
   const agent = new Agent({ connections: 2 });
   const { origin } = new URL(url);
   const samples: BackendSample[] = [];
   let stopped = false;
   let closing: Promise<void> | undefined;
+  let fastUntil = 0;
+  let fastEveryMs = everyMs;
+  let wake: () => void = () => {};
   const poll = async (): Promise<BackendSample | undefined> => {
     try {
       const res = await agent.request({ origin, path: '/api/dashboard', method: 'GET' });
@@ -47,16 +55,30 @@ export function watchBackend(url: string, backendId: string, everyMs: number): D
   };
   const loop = (async () => {
     while (!stopped) {
-      const next = performance.now() + everyMs;
+      const period = performance.now() < fastUntil ? fastEveryMs : everyMs;
+      const next = performance.now() + period;
       await poll();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, next - performance.now()));
+        // pollFast cuts the current wait short, so the fast window starts now, not a period later.
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
   return {
     samples,
     sampleNow: poll,
+    pollFast(forMs, fastMs) {
+      fastUntil = performance.now() + forMs;
+      fastEveryMs = fastMs;
+      wake();
+    },
     stop() {
       stopped = true;
+      wake();
       closing ??= loop.then(() => agent.close());
       return closing;
     },

@@ -10,6 +10,8 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Keep the whole stdout (clients print their JSON result there). */
   readonly keepStdout?: boolean;
+  /** Keep the whole stderr (a router's log, parsed after the run); by default only its tail. */
+  readonly keepStderr?: boolean;
   /** Open an IPC channel: our own children exit when it closes, so they never outlive the bench. */
   readonly ipc?: boolean;
   /** Raise the soft open-file limit to the hard one first (`ulimit -n`, then exec: same pid). */
@@ -24,6 +26,8 @@ export interface Child {
   readonly exited: Promise<number | null>;
   /** Full stdout when `keepStdout`, else its tail. */
   stdout(): string;
+  /** Full stderr when `keepStderr`, else its tail. */
+  stderr(): string;
   /** Tail of stdout and stderr, for error messages. */
   tail(): string;
   /** Send `signal`, wait up to `graceMs` for the exit, then SIGKILL it and its descendants. */
@@ -85,6 +89,7 @@ export function spawnChild(options: SpawnOptions): Child {
   });
   if (proc.pid === undefined) throw new Error(`cannot start ${options.name} (${command})`);
   let out = '';
+  let err = '';
   let tail = '';
   const keep = (text: string) => {
     tail = (tail + text).slice(-TAIL_CHARS);
@@ -93,7 +98,10 @@ export function spawnChild(options: SpawnOptions): Child {
     out = options.keepStdout ? out + text : (out + text).slice(-TAIL_CHARS);
     keep(text);
   });
-  proc.stderr?.setEncoding('utf8').on('data', keep);
+  proc.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    err = options.keepStderr ? err + text : (err + text).slice(-TAIL_CHARS);
+    keep(text);
+  });
   const exited = new Promise<number | null>((resolve) => {
     proc.once('exit', (code) => resolve(code));
     proc.once('error', (error) => {
@@ -108,6 +116,7 @@ export function spawnChild(options: SpawnOptions): Child {
     process: proc,
     exited,
     stdout: () => out,
+    stderr: () => err,
     tail: () => tail,
     async stop(signal = 'SIGTERM', graceMs = 3000) {
       if (proc.exitCode === null && proc.signalCode === null) {
