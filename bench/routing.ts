@@ -1,11 +1,12 @@
 /**
  * Routing benchmark (issue 3): a heterogeneous simulated fleet under open-loop Poisson arrivals at a fraction
- * of its measured capacity, once per strategy and once for an oracle that reads the sims' true queues; then
+ * of its measured capacity, once per strategy and once for each reference hosted here (routing/oracle.ts: the
+ * join-shortest-queue `oracle` on the sims' true queues, the targets' base, and the speed-aware `ideal`); then
  * a backend without /metrics under least-waiting, and a 500-request burst on an idle equal fleet.
  *
  *   npx tsx bench/routing.ts [--duration 30] [--load 0.8] [--seed 1] [--collect-interval 1]
  *        [--side-duration 12] [--burst 500] [--burst-window 100] [--drain-timeout 60]
- *        [--dispatchers oracle,simple-shuffle,least-connections,least-waiting]
+ *        [--dispatchers oracle,ideal,simple-shuffle,least-connections,least-waiting]
  *        [--scenarios poisson,no-metrics,burst] [--router-root DIR]
  *
  * Processes: this one generates load and hosts the oracle; the sims run in one child, each router in its
@@ -26,7 +27,7 @@ import {
   heterogeneousFleet,
   POISSON_WORKLOAD,
 } from './routing/fleet-spec.ts';
-import { targetOf } from './routing/oracle.ts';
+import { isOracle, ORACLES, targetOf } from './routing/oracle.ts';
 import { stream } from './routing/prng.ts';
 import {
   out,
@@ -53,7 +54,7 @@ import { loadRouterCore, replay } from './routing/virtual.ts';
 import { printVirtual, runVirtual, type VirtualSettings } from './routing/virtual-report.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
-const DISPATCHERS: readonly Dispatch[] = ['oracle', ...STRATEGIES];
+const DISPATCHERS: readonly Dispatch[] = [...ORACLES, ...STRATEGIES];
 const SCENARIOS = ['poisson', 'no-metrics', 'burst', 'virtual'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -300,6 +301,16 @@ async function main(): Promise<void> {
         };
       };
       targets.push(check('least-waiting', 1.3), check('least-connections', 2));
+      const lw = summaryOf('least-waiting');
+      const ideal = summaryOf('ideal');
+      if (lw !== undefined && ideal !== undefined) {
+        // No target: the ideal knows each engine's slots and speed; this says how close speed awareness gets.
+        targets.push({
+          target: 'least-waiting p99 TTFT vs the speed-aware ideal (live, for reference)',
+          value: ratio(lw.ttft.p99 / ideal.ttft.p99),
+          met: null,
+        });
+      }
     }
 
     // 3. fast-b serves no /metrics; under least-waiting it must still get its twin's (fast-a's) share.
@@ -383,7 +394,7 @@ async function main(): Promise<void> {
         `burst: ${flags.burst} requests within ${flags.burstWindowMs} ms on 4 equal idle backends (fair share 25%)`,
       );
       result.burst = { fleet: burstSpecs, runs: bursts.map(compact) };
-      const routed = bursts.filter((b) => b.summary.name !== 'oracle');
+      const routed = bursts.filter((b) => !isOracle(b.summary.name));
       const worst =
         routed.length === 0 ? Number.NaN : Math.max(...routed.map((b) => Math.max(...b.summary.shares) * 4));
       targets.push({

@@ -4,16 +4,30 @@ import type { Random } from './prng.ts';
 import type { StreamTarget } from './stream-client.ts';
 
 /**
- * The best a router could do: at every arrival, read each engine's TRUE queue and send the request where
- * its expected time to first token is lowest.
+ * The two references every strategy is measured against, both hosted in the benchmark process:
+ * - `oracle` (the issue's): join-shortest-queue on each engine's TRUE queue (running + waiting) at every
+ *   arrival: what a router that knew the exact load, but nothing about the engines, could do.
+ * - `ideal`: also knows each engine's max_num_seqs and speed, and sends the request where its expected
+ *   time to first token is lowest: no real router has that knowledge; it bounds what speed awareness buys.
+ */
+export type OracleKind = 'oracle' | 'ideal';
+export const ORACLES: readonly OracleKind[] = ['oracle', 'ideal'];
+
+export function isOracle(dispatch: string): dispatch is OracleKind {
+  return (ORACLES as readonly string[]).includes(dispatch);
+}
+
+/**
+ * At every arrival, read each engine's TRUE queue and send the request where it is shortest (`oracle`) or
+ * where its expected time to first token is lowest (`ideal`).
  *
  * What it reads: `outstanding[i]`, the requests this process has sent to sim i and whose response has not
  * ended. The oracle is the sims' only client and a sim holds a request (waiting or running) exactly until it
  * writes its last byte, so this is the sim's running + waiting, exact up to loopback transit (< 1 ms; the
  * run also compares it with the sims' own `stats()` at 4 Hz). What it knows: each engine's max_num_seqs,
- * speed and mean service time (fleet-spec.ts `engineModel`) — knowledge no real router has.
+ * speed and mean service time (fleet-spec.ts `engineModel`) — knowledge no real router has, so only `ideal` uses it.
  *
- * Score (ms): firstTokenMs + max(0, n - maxNumSeqs + 1) · serviceMs / maxNumSeqs, i.e. the prefill of
+ * Score: `oracle` n; `ideal` (ms) firstTokenMs + max(0, n - maxNumSeqs + 1) · serviceMs / maxNumSeqs, i.e. the prefill of
  * the engine plus the expected wait for a slot behind the queue; ties by lower utilisation n / maxNumSeqs,
  * then at random.
  */
@@ -21,6 +35,7 @@ export class OracleDispatcher implements Dispatcher {
   readonly outstanding: number[];
 
   constructor(
+    private readonly kind: OracleKind,
     private readonly models: readonly EngineModel[],
     private readonly targets: readonly StreamTarget[],
     private readonly random: Random,
@@ -28,9 +43,10 @@ export class OracleDispatcher implements Dispatcher {
     this.outstanding = models.map(() => 0);
   }
 
-  expectedTtftMs(i: number): number {
+  score(i: number): number {
     const m = this.models[i]!;
     const n = this.outstanding[i]!;
+    if (this.kind === 'oracle') return n;
     return m.firstTokenMs + (Math.max(0, n - m.maxNumSeqs + 1) * m.serviceMs) / m.maxNumSeqs;
   }
 
@@ -39,7 +55,7 @@ export class OracleDispatcher implements Dispatcher {
     let bestScore = Number.POSITIVE_INFINITY;
     let bestUse = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.models.length; i++) {
-      const score = this.expectedTtftMs(i);
+      const score = this.score(i);
       const use = this.outstanding[i]! / this.models[i]!.maxNumSeqs;
       if (score < bestScore - 1e-9 || (Math.abs(score - bestScore) <= 1e-9 && use < bestUse - 1e-9)) {
         best = [i];

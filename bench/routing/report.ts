@@ -32,21 +32,34 @@ export function printFleet(
   );
 }
 
-/** The main table: TTFT and e2e percentiles, ratios to the oracle (when it ran), shares. */
+/** The main table: TTFT and e2e percentiles, ratios to the oracle and the ideal (when they ran), shares. */
 export function printPoisson(runs: readonly ScenarioResult[], names: readonly string[], title: string): void {
   const oracle = runs.find((r) => r.summary.name === 'oracle')?.summary ?? null;
+  const ideal = runs.find((r) => r.summary.name === 'ideal')?.summary ?? null;
   const vsOracle = (value: number, base: number | undefined) =>
     base === undefined ? '-' : ratio(value / base);
   out(title);
   out(
     table(
-      ['dispatcher', 'TTFT p50', 'p90', 'p99', 'p99/oracle', 'e2e p99', 'e2e p99/or', 'errors', ...names],
+      [
+        'dispatcher',
+        'TTFT p50',
+        'p90',
+        'p99',
+        'p99/oracle',
+        'p99/ideal',
+        'e2e p99',
+        'e2e p99/or',
+        'errors',
+        ...names,
+      ],
       runs.map(({ summary: s }) => [
         s.name,
         ms(s.ttft.p50),
         ms(s.ttft.p90),
         ms(s.ttft.p99),
         vsOracle(s.ttft.p99, oracle?.ttft.p99),
+        vsOracle(s.ttft.p99, ideal?.ttft.p99),
         ms(s.e2e.p99),
         vsOracle(s.e2e.p99, oracle?.e2e.p99),
         String(s.errors),

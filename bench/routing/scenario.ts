@@ -4,7 +4,7 @@ import type { FleetMethods } from './fleet-methods.ts';
 import { type EngineModel, engineModel, type SimSpec, type Workload } from './fleet-spec.ts';
 import { type Dispatcher, type RequestRecord, runSchedule } from './load-run.ts';
 import { type LoopLag, LoopLagMonitor } from './loop-lag.ts';
-import { OracleDispatcher, RouterDispatcher, targetOf } from './oracle.ts';
+import { isOracle, OracleDispatcher, type OracleKind, RouterDispatcher, targetOf } from './oracle.ts';
 import { stream } from './prng.ts';
 import { type StrategyName, writeRouterConfig } from './router-config.ts';
 import type { RouterBackendView, RouterMethods } from './router-methods.ts';
@@ -15,7 +15,7 @@ import { createClientAgent } from './stream-client.ts';
 export const ROUTER_CHILD = fileURLToPath(new URL('./router-child.ts', import.meta.url));
 export const FLEET_CHILD = fileURLToPath(new URL('./fleet-child.ts', import.meta.url));
 
-export type Dispatch = 'oracle' | StrategyName;
+export type Dispatch = OracleKind | StrategyName;
 
 export interface ScenarioSettings {
   readonly seed: number;
@@ -76,8 +76,8 @@ export async function runScenario(
   let router: RpcChild<RouterMethods> | null = null;
   let dispatcher: Dispatcher;
   let oracle: OracleDispatcher | null = null;
-  if (dispatch === 'oracle') {
-    oracle = new OracleDispatcher(models, targets, stream(settings.seed, 7));
+  if (isOracle(dispatch)) {
+    oracle = new OracleDispatcher(dispatch, models, targets, stream(settings.seed, 7));
     dispatcher = oracle;
   } else {
     const configPath = await writeRouterConfig(

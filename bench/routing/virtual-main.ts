@@ -2,10 +2,11 @@
  * Virtual-time replay on its own, for comparing router checkouts without the noise of a shared machine:
  *
  *   npx tsx bench/routing/virtual-main.ts [--seeds 10] [--duration 300] [--load 0.8] [--collect-interval 0.5]
- *        [--scrape-delay 2] [--dispatchers oracle,least-waiting] [--roots current,patched=/tmp/copy]  (label=DIR; `current` = this checkout)
+ *        [--scrape-delay 2] [--dispatchers oracle,ideal,least-waiting] [--roots current,patched=/tmp/copy]  (label=DIR; `current` = this checkout)
  */
 import { parseArgs } from 'node:util';
 import { heterogeneousFleet } from './fleet-spec.ts';
+import { ORACLES } from './oracle.ts';
 import { STRATEGIES } from './router-config.ts';
 import type { Dispatch } from './scenario.ts';
 import { printVirtual, runVirtual, type VirtualSettings } from './virtual-report.ts';
@@ -17,7 +18,7 @@ const { values } = parseArgs({
     load: { type: 'string', default: '0.8' },
     'collect-interval': { type: 'string', default: '0.5' },
     'scrape-delay': { type: 'string', default: '2' },
-    dispatchers: { type: 'string', default: ['oracle', ...STRATEGIES].join(',') },
+    dispatchers: { type: 'string', default: [...ORACLES, ...STRATEGIES].join(',') },
     roots: { type: 'string', default: 'current' },
   },
   strict: true,
@@ -28,7 +29,7 @@ const positive = (name: string, raw: string): number => {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`--${name} must be > 0 (got ${raw})`);
   return value;
 };
-const allowed: readonly Dispatch[] = ['oracle', ...STRATEGIES];
+const allowed: readonly Dispatch[] = [...ORACLES, ...STRATEGIES];
 const dispatchers = values.dispatchers.split(',').map((name) => {
   if (!(allowed as readonly string[]).includes(name))
     throw new RangeError(`--dispatchers: unknown "${name}"`);

@@ -135,18 +135,21 @@ export function printVirtual(
         'p90',
         'p99',
         'p99/oracle',
+        'p99/ideal',
         'per-seed median [min-max]',
         'e2e p99',
         ...names,
       ],
       result.rows.map(({ root, pooled: s, p99Ratios }) => {
         const oracle = result.rows.find((r) => r.root === root && r.pooled.name === 'oracle')?.pooled;
+        const ideal = result.rows.find((r) => r.root === root && r.pooled.name === 'ideal')?.pooled;
         return [
           labelled ? `${root}: ${s.name}` : s.name,
           ms(s.ttft.p50),
           ms(s.ttft.p90),
           ms(s.ttft.p99),
           oracle ? ratio(s.ttft.p99 / oracle.ttft.p99) : '-',
+          ideal ? ratio(s.ttft.p99 / ideal.ttft.p99) : '-',
           `${ratio(median(p99Ratios))} [${ratio(Math.min(...p99Ratios))}-${ratio(Math.max(...p99Ratios))}]`,
           ms(s.e2e.p99),
           ...s.shares.map(pct),

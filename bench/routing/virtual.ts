@@ -15,7 +15,7 @@ import type { Arrival } from './arrivals.ts';
 import { EventHeap } from './event-heap.ts';
 import { engineModel, MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
 import type { RequestRecord } from './load-run.ts';
-import { OracleDispatcher } from './oracle.ts';
+import { isOracle, OracleDispatcher, type OracleKind } from './oracle.ts';
 import { stream } from './prng.ts';
 import { mainConfigObject, type StrategyName } from './router-config.ts';
 
@@ -131,7 +131,7 @@ export interface VirtualOptions {
   readonly specs: readonly SimSpec[];
   readonly workload: Workload;
   readonly schedule: readonly Arrival[];
-  readonly dispatch: 'oracle' | StrategyName;
+  readonly dispatch: OracleKind | StrategyName;
   readonly seed: number;
   readonly collectIntervalS: number;
   /** From the scrape's sample to applyLoad (the /metrics round trip). */
@@ -156,7 +156,9 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     ids.map((id) => ({ id, healthy: true })),
   );
   const models = specs.map((spec) => engineModel(spec, options.workload));
-  const oracle = dispatch === 'oracle' ? new OracleDispatcher(models, [], stream(options.seed, 7)) : null;
+  const oracle = isOracle(dispatch)
+    ? new OracleDispatcher(dispatch, models, [], stream(options.seed, 7))
+    : null;
   const intervalMs = options.collectIntervalS * 1000;
   const staleAfterMs = core.staleAfterMs(options.collectIntervalS);
   const records: RequestRecord[] = new Array(schedule.length);
@@ -176,7 +178,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     engines.map((e) => e.load(0)),
     -1,
   );
-  if (dispatch !== 'oracle') events.push(stream(options.seed, 9)() * intervalMs, { kind: 'sample' });
+  if (!isOracle(dispatch)) events.push(stream(options.seed, 9)() * intervalMs, { kind: 'sample' });
 
   const start = (seqs: readonly Seq[]): void => {
     for (const seq of seqs) events.push(seq.completeAt, { kind: 'complete', seq });

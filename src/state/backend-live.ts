@@ -1,6 +1,7 @@
 import { type HealthRecord, newHealthRecord } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { SlidingWindow } from '../ratelimit/sliding-window.ts';
+import { LatencyEstimate } from './latency-estimate.ts';
 
 /** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
 export class BackendLive {
@@ -21,6 +22,7 @@ export class BackendLive {
   clientErrors = 0;
   rateLimited = 0;
   latencyMsSum = 0;
+  readonly latency = new LatencyEstimate();
   ttftMsSum = 0;
   ttftCount = 0;
   lastError: string | null = null;

@@ -93,6 +93,7 @@ export class MemoryRouterState implements RouterState {
         engineWaiting: fresh ? (live.load?.waiting ?? null) : null,
         inflightAtScrape: live.inflightAtScrape,
         kvCacheUsage: fresh ? (live.load?.kvCacheUsage ?? null) : null,
+        latencyMs: live.latency.value(now),
       });
       lives.push(live);
     }
@@ -136,6 +137,7 @@ export class MemoryRouterState implements RouterState {
         live.successes++;
         live.completions.record(report.now);
         live.latencyMsSum += report.latencyMs;
+        live.latency.observe(report.latencyMs, report.now);
         if (report.ttftMs !== null) {
           live.ttftMsSum += report.ttftMs;
           live.ttftCount++;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
 import type { CandidateView } from '../../src/routing/candidate-view.ts';
 import { leastConnections } from '../../src/routing/least-connections.ts';
-import { leastWaiting, leastWaitingScore } from '../../src/routing/least-waiting.ts';
+import { leastWaiting, leastWaitingCost, leastWaitingScore } from '../../src/routing/least-waiting.ts';
 import { simpleShuffle } from '../../src/routing/simple-shuffle.ts';
 
 const view = (id: string, over: Partial<CandidateView> = {}): CandidateView => ({
@@ -12,6 +12,7 @@ const view = (id: string, over: Partial<CandidateView> = {}): CandidateView => (
   engineWaiting: null,
   inflightAtScrape: 0,
   kvCacheUsage: null,
+  latencyMs: null,
   ...over,
 });
 
@@ -99,5 +100,41 @@ describe('least-waiting', () => {
     const candidates = [view('metered', { engineWaiting: 0 }), view('hosted')];
     const observed = counts(() => leastWaiting(candidates, random), 4000, 2);
     expect(Math.min(...observed)).toBeGreaterThan(1500);
+  });
+
+  it("weighs the load by each backend's recent attempt duration", () => {
+    expect(leastWaitingCost(view('a', { inflight: 2, latencyMs: 300 }), 1)).toBe(900);
+    // Unknown: the mean the strategy passes in; zero: floored at 1 ms so the load still counts.
+    expect(leastWaitingCost(view('a', { inflight: 2 }), 500)).toBe(1500);
+    expect(leastWaitingCost(view('a', { inflight: 2, latencyMs: 0 }), 500)).toBe(3);
+  });
+
+  it('sends a backend three times slower work in proportion to its speed, not equal queues', () => {
+    const random = createSeededRandom(6);
+    const pick = (fastLoad: number, slowLoad: number) => {
+      const fast = view('fast', { inflight: fastLoad, engineWaiting: 0, latencyMs: 800 });
+      const slow = view('slow', { inflight: slowLoad, engineWaiting: 0, latencyMs: 2400 });
+      return [fast, slow][leastWaiting([fast, slow], random)]?.id;
+    };
+    // Equal load: the faster one, every time (by count alone this would be a coin toss).
+    for (let i = 0; i < 200; i++) expect(pick(4, 4)).toBe('fast');
+    // (3 + 1)·800 > (0 + 1)·2400: an idle slow backend beats a fast one with three open requests...
+    expect(pick(3, 0)).toBe('slow');
+    // ...but not one with two: (2 + 1)·800 = 2400 ties, and (1 + 1)·800 < 2400 wins outright.
+    for (let i = 0; i < 200; i++) expect(pick(1, 0)).toBe('fast');
+  });
+
+  it('takes a backend without an estimate at the mean of the others, so a new one gets traffic', () => {
+    const random = createSeededRandom(7);
+    const candidates = [
+      view('new', { inflight: 1 }),
+      view('quick', { inflight: 1, latencyMs: 200 }),
+      view('slow', { inflight: 1, latencyMs: 1800 }),
+    ];
+    // new: (1 + 1)·1000; it beats slow (3600) every time and loses to quick (400) every time.
+    const observed = counts(() => leastWaiting(candidates, random), 3000, 3);
+    expect(observed[0]).toBeGreaterThan(700);
+    expect(observed[1]).toBeGreaterThan(observed[0]!);
+    expect(observed[2]).toBe(0);
   });
 });

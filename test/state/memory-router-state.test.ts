@@ -127,6 +127,34 @@ describe('MemoryRouterState: routing inputs', () => {
     expect([...stale].sort()).toEqual(['a', 'b']);
   });
 
+  it("learns each backend's attempt duration from successes and prefers the faster one under least-waiting", () => {
+    const { acquire, release } = setup([spec('fast'), spec('slow')]);
+    release('fast', T0, { latencyMs: 500 });
+    release('slow', T0, { latencyMs: 1500 });
+    // Failures and 4xx say nothing about speed.
+    release('fast', T0, { outcome: 'failure', latencyMs: 90_000 });
+    release('fast', T0, { outcome: 'client-error', latencyMs: 90_000 });
+    const picked = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const r = acquire(T0 + 1);
+      if (r.kind === 'acquired') {
+        picked.add(r.id);
+        release(r.id, T0 + 1, { outcome: 'client-gone' });
+      }
+    }
+    expect([...picked]).toEqual(['fast']);
+    // Past the estimate's memory both are unknown again and share the traffic.
+    const later = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const r = acquire(T0 + 31_000);
+      if (r.kind === 'acquired') {
+        later.add(r.id);
+        release(r.id, T0 + 31_000, { outcome: 'client-gone' });
+      }
+    }
+    expect([...later].sort()).toEqual(['fast', 'slow']);
+  });
+
   it('answers none-healthy when every backend is down', () => {
     const { acquire, state } = setup([spec('a')]);
     state.applyProbe({
