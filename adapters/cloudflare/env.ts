@@ -27,6 +27,11 @@ export interface WorkerEnv {
    * the body ends, not when the request starts.
    */
   readonly ROUTER_LINGER_MS?: string;
+  /**
+   * Milliseconds a response may wait for the client to take its next chunk before it counts as
+   * abandoned and its upstream is cancelled (default 5000, track-response.ts).
+   */
+  readonly ROUTER_STALL_MS?: string;
   readonly [name: string]: unknown;
 }
 
@@ -38,8 +43,13 @@ export function secretsOf(env: WorkerEnv): (name: string) => string | undefined 
   };
 }
 
-/** ROUTER_LINGER_MS as a positive number of milliseconds, or `fallback` when unset or not one. */
-export function lingerMsOf(env: WorkerEnv, fallback: number): number {
-  const value = Number(env.ROUTER_LINGER_MS);
-  return env.ROUTER_LINGER_MS !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+/** A var holding a positive number of milliseconds, or `fallback` when unset or not one. */
+export function millisecondsOf(
+  env: WorkerEnv,
+  name: 'ROUTER_LINGER_MS' | 'ROUTER_STALL_MS',
+  fallback: number,
+): number {
+  const raw = env[name];
+  const value = Number(raw);
+  return raw !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }

@@ -10,11 +10,12 @@ import {
 import { createAssetReader } from './asset-reader.ts';
 import { configTexts } from './config-texts.ts';
 import { DurableRouterState } from './durable-router-state.ts';
-import { lingerMsOf, secretsOf, type WorkerEnv } from './env.ts';
+import { millisecondsOf, secretsOf, type WorkerEnv } from './env.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { inboundAuthProblem } from './inbound-auth.ts';
 import { parseConfigTexts } from './parse-config.ts';
 import { DEFAULT_LINGER_MS } from './request-scope.ts';
+import { DEFAULT_STALL_MS } from './track-response.ts';
 import { createWorkerLogger } from './worker-logger.ts';
 
 /** Everything one isolate builds once and reuses for every request, cron tick and alarm it serves. */
@@ -27,6 +28,8 @@ export interface IsolateRouter {
   readonly refusal: RouterError | null;
   /** How long a finished response may wait for its state calls (RequestScope). */
   readonly lingerMs: number;
+  /** A response whose client takes nothing for this long is abandoned (track-response.ts). */
+  readonly stallMs: number;
 }
 
 /**
@@ -99,6 +102,7 @@ async function build(env: WorkerEnv): Promise<IsolateRouter> {
     app: createApp({ router, log, serveStatic }),
     state,
     refusal: inboundAuthProblem(config, secrets, env),
-    lingerMs: lingerMsOf(env, DEFAULT_LINGER_MS),
+    lingerMs: millisecondsOf(env, 'ROUTER_LINGER_MS', DEFAULT_LINGER_MS),
+    stallMs: millisecondsOf(env, 'ROUTER_STALL_MS', DEFAULT_STALL_MS),
   };
 }

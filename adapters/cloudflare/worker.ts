@@ -32,7 +32,7 @@ export default {
       scope.responseDone();
       throw error;
     }
-    return trackResponse(response, request.signal, scope);
+    return trackResponse(response, request.signal, scope, isolate.stallMs);
   },
 
   async scheduled(controller, env, ctx) {

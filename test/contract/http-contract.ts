@@ -22,6 +22,11 @@ export interface ContractTarget {
   readonly url: string;
   /** Make the target finish its first health round (Node runs one at start; the Worker on its cron). */
   firstHealthRound(): Promise<void>;
+  /**
+   * How soon after a client disconnect the upstream must see its request cancelled (default 3 s). The
+   * Worker learns of some disconnects only from the client no longer reading (ROUTER_STALL_MS).
+   */
+  readonly clientGoneWithinMs?: number;
   close(): Promise<void>;
 }
 
@@ -279,7 +284,7 @@ export function runHttpContract(name: string, start: StartTarget): void {
       const seen = await Promise.race([
         cancelled.then(() => true),
         new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), 3000);
+          timer = setTimeout(() => resolve(false), target.clientGoneWithinMs ?? 3000);
         }),
       ]);
       clearTimeout(timer);
