@@ -2,7 +2,7 @@ import type { CapacityProbe } from './capacity.ts';
 import type { EngineModel, SimSpec } from './fleet-spec.ts';
 import type { LoopLag } from './loop-lag.ts';
 import type { ScenarioResult } from './scenario.ts';
-import { ms, pct, ratio, table } from './table.ts';
+import { ms, pct, ratio, TTFT_COLUMNS, table } from './table.ts';
 
 export const out = (text = ''): void => {
   process.stdout.write(`${text}\n`);
@@ -41,18 +41,7 @@ export function printPoisson(runs: readonly ScenarioResult[], names: readonly st
   out(title);
   out(
     table(
-      [
-        'dispatcher',
-        'TTFT p50',
-        'p90',
-        'p99',
-        'p99/oracle',
-        'p99/ideal',
-        'e2e p99',
-        'e2e p99/or',
-        'errors',
-        ...names,
-      ],
+      [...TTFT_COLUMNS, 'e2e p99', 'e2e p99/or', 'errors', ...names],
       runs.map(({ summary: s }) => [
         s.name,
         ms(s.ttft.p50),

@@ -20,3 +20,6 @@ export function pct(value: number): string {
 export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : '-';
 }
+
+/** The leading columns of every per-dispatcher TTFT table (live and virtual). */
+export const TTFT_COLUMNS = ['dispatcher', 'TTFT p50', 'p90', 'p99', 'p99/oracle', 'p99/ideal'] as const;

@@ -11,7 +11,7 @@ import type { RequestRecord } from './load-run.ts';
 import { stream } from './prng.ts';
 import type { Dispatch } from './scenario.ts';
 import { ascending, percentile, type RunSummary, summarise } from './stats.ts';
-import { ms, pct, ratio, table } from './table.ts';
+import { ms, pct, ratio, TTFT_COLUMNS, table } from './table.ts';
 import { loadRouterCore, replay } from './virtual.ts';
 
 export interface VirtualSettings {
@@ -129,17 +129,7 @@ export function printVirtual(
   const labelled = settings.roots.length > 1;
   out(
     table(
-      [
-        'dispatcher',
-        'TTFT p50',
-        'p90',
-        'p99',
-        'p99/oracle',
-        'p99/ideal',
-        'per-seed median [min-max]',
-        'e2e p99',
-        ...names,
-      ],
+      [...TTFT_COLUMNS, 'per-seed median [min-max]', 'e2e p99', ...names],
       result.rows.map(({ root, pooled: s, p99Ratios }) => {
         const oracle = result.rows.find((r) => r.root === root && r.pooled.name === 'oracle')?.pooled;
         const ideal = result.rows.find((r) => r.root === root && r.pooled.name === 'ideal')?.pooled;
