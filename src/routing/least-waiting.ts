@@ -27,9 +27,11 @@ export function leastWaitingScore(candidate: CandidateView): number {
  * Expected time until the new request is done, up to a constant: (load score + 1) requests, each taking
  * the backend's recent attempt duration. Counting requests alone treats a GPU three times slower as an
  * equal peer, so it fills up to the same queue length and every request queued there waits three times as
- * long; weighting by duration sends it a share matching its speed. A backend without an estimate (new, or
- * idle past the memory of LatencyEstimate) is taken at the mean of the candidates that have one, so it
- * is neither starved nor flooded while it is measured.
+ * long; weighting by duration sends it a share matching its speed. The duration includes any queueing
+ * at the engine, which the score counts as well: a queue pushes twice, which is what keeps traffic off
+ * it. A backend without an estimate (new, or without enough recent samples, see LatencyEstimate) is
+ * taken at the mean of the candidates that have one, so it is neither starved nor flooded while it is
+ * measured.
  */
 export function leastWaitingCost(candidate: CandidateView, unknownLatencyMs: number): number {
   // At least 1 ms: a zero estimate (an injected clock, a cached answer) must not zero out the load.

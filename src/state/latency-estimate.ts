@@ -1,25 +1,50 @@
-/** Weight of each new sample: about the last ten requests dominate. */
-const ALPHA = 0.1;
-/** An estimate with no new sample for this long is forgotten, so a backend slow once is tried again. */
-export const LATENCY_MEMORY_MS = 30_000;
+/** Samples kept per backend: enough for a stable median, few enough to follow a change within seconds. */
+const SAMPLES = 16;
+/** Fewer recent samples than this is no estimate: one long generation must not brand a backend slow. */
+export const MIN_SAMPLES = 4;
+/**
+ * Samples older than this are dropped, so a backend that was slow a while ago is measured again. Long
+ * enough that a backend which just served a few long generations (and, busy with them, few others)
+ * still has its short ones in view: at 30 s, a median of four samples, three of them long, read an
+ * equal backend as twenty times slower.
+ */
+export const LATENCY_MEMORY_MS = 60_000;
 
 /**
- * Moving average of one backend's successful attempt duration (send to last byte), the speed signal of
- * least-waiting. Per request rather than per token: the router does not parse bodies, and the same
- * traffic mix reaches every backend of a model, so the sizes cancel out across backends.
+ * One backend's recent successful attempt durations (send to last byte), the speed signal of
+ * least-waiting. The estimate is their median: LLM output lengths are heavy-tailed, and a mean (or a
+ * moving average) of a few requests swings with each long generation, which at low concurrency shifts
+ * most of the traffic between equal backends for no reason. Per request rather than per token (the router
+ * does not parse bodies): the same traffic mix reaches every backend of a model, so the sizes cancel
+ * out in the median, while a GPU that is really slower moves all of its samples.
  */
 export class LatencyEstimate {
-  #ms: number | null = null;
-  #at = 0;
+  readonly #ms: number[] = [];
+  readonly #at: number[] = [];
+  #next = 0;
 
   observe(ms: number, now: number): void {
-    this.#ms =
-      this.#ms === null || now - this.#at > LATENCY_MEMORY_MS ? ms : this.#ms + ALPHA * (ms - this.#ms);
-    this.#at = now;
+    // A negative duration is a wall-clock step, not a measurement.
+    if (!(ms >= 0)) return;
+    if (this.#ms.length < SAMPLES) {
+      this.#ms.push(ms);
+      this.#at.push(now);
+      return;
+    }
+    this.#ms[this.#next] = ms;
+    this.#at[this.#next] = now;
+    this.#next = (this.#next + 1) % SAMPLES;
   }
 
-  /** Null before the first sample and once the last one is older than LATENCY_MEMORY_MS. */
+  /** Median of the samples from the last LATENCY_MEMORY_MS; null when fewer than MIN_SAMPLES. */
   value(now: number): number | null {
-    return this.#ms !== null && now - this.#at <= LATENCY_MEMORY_MS ? this.#ms : null;
+    const recent: number[] = [];
+    for (let i = 0; i < this.#ms.length; i++) {
+      if (now - this.#at[i]! <= LATENCY_MEMORY_MS) recent.push(this.#ms[i]!);
+    }
+    if (recent.length < MIN_SAMPLES) return null;
+    recent.sort((a, b) => a - b);
+    const mid = recent.length >> 1;
+    return recent.length % 2 === 1 ? recent[mid]! : (recent[mid - 1]! + recent[mid]!) / 2;
   }
 }

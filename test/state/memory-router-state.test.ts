@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
 import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
+import { LATENCY_MEMORY_MS, MIN_SAMPLES } from '../../src/state/latency-estimate.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AcquireRequest, AttemptReport } from '../../src/state/router-state.ts';
 
@@ -125,15 +126,17 @@ describe('MemoryRouterState: routing inputs', () => {
 
   it("learns each backend's attempt duration from successes and prefers the faster one under least-waiting", () => {
     const { release, picks } = setup([spec('fast'), spec('slow')]);
-    release('fast', T0, { latencyMs: 500 });
-    release('slow', T0, { latencyMs: 1500 });
-    // Failures and 4xx say nothing about speed.
-    release('fast', T0, { outcome: 'failure', latencyMs: 90_000 });
-    release('fast', T0, { outcome: 'client-error', latencyMs: 90_000 });
+    for (let i = 0; i < MIN_SAMPLES; i++) {
+      release('fast', T0, { latencyMs: 500 });
+      release('slow', T0, { latencyMs: 1500 });
+      // Failures and 4xx say nothing about speed (counted, they would make "fast" the slow one).
+      release('fast', T0, { outcome: 'failure', latencyMs: 90_000 });
+      release('fast', T0, { outcome: 'client-error', latencyMs: 90_000 });
+    }
     // Aborted attempts are no samples either, so the estimates stay as they are during the rounds.
     expect(picks(T0 + 1, { outcome: 'client-gone' })).toEqual(['fast']);
     // Past the estimate's memory both are unknown again and share the traffic.
-    expect(picks(T0 + 31_000, { outcome: 'client-gone' })).toEqual(['fast', 'slow']);
+    expect(picks(T0 + LATENCY_MEMORY_MS + 1, { outcome: 'client-gone' })).toEqual(['fast', 'slow']);
   });
 
   it('answers none-healthy when every backend is down', () => {
