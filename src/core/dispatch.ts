@@ -49,6 +49,12 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
   const tried: string[] = [];
   let lastFailure: UpstreamFailure | null = null;
+  // Every attempt so far answered 429: the client gets a 429 with the shortest hold, not a 502.
+  let only429s = true;
+  let shortestHoldMs = Number.POSITIVE_INFINITY;
+  // The retry backoff is slept after the next backend is acquired: when none is left, the answer comes
+  // at once instead of after a pointless wait.
+  let backoffMs = 0;
   const waitDeadline = started + settings.maxWaitMs;
 
   const record = (
@@ -94,6 +100,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
 
     tried.push(acquired.id);
     let sawFirstByte = false;
+    let sentAt = now;
     const release = (
       outcome: AttemptOutcome,
       extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
@@ -106,7 +113,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
         now: done,
         outcome,
         chargedAt: acquired.chargedAt,
-        latencyMs: done - now,
+        latencyMs: done - sentAt,
         ttftMs: extra.ttftMs ?? null,
         failureThreshold: settings.failureThreshold,
         ...(extra.error === undefined ? {} : { error: extra.error }),
@@ -121,15 +128,25 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     if (!backend) {
       // The state chose an id this snapshot lacks (a reload raced the request): the acquire already
       // counted an in-flight attempt and charged the RPM window, so hand both back before trying again.
-      release('not-sent', { error: 'backend left the pool before sending' });
+      release('withdrawn', { error: 'backend left the pool before sending' });
       continue;
+    }
+    if (backoffMs > 0) {
+      try {
+        await clock.sleep(backoffMs, request.signal);
+      } catch {
+        release('withdrawn', {});
+        throw new ClientGoneError('client disconnected');
+      }
+      backoffMs = 0;
+      sentAt = clock.now();
     }
     const firstByte = () => {
       sawFirstByte = true;
       void state.firstByte(model, backend.id);
     };
 
-    const result = await attemptUpstream(request, backend, scan, requestId, ctx, now, {
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, sentAt, {
       firstByte,
       release,
       record,
@@ -137,6 +154,9 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     if (result.kind === 'response') return result.response;
     if (result.failure.kind === 'client-gone') throw new ClientGoneError('client disconnected');
     lastFailure = result.failure;
+    if (result.failure.kind === 'status429')
+      shortestHoldMs = Math.min(shortestHoldMs, result.failure.retryAfterMs);
+    else only429s = false;
     ctx.log.debug('attempt failed', {
       requestId,
       backend: backend.id,
@@ -144,8 +164,10 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       reason: describeFailure(result.failure),
     });
     if (tried.length > settings.numRetries) break;
-    await sleepUnlessGone(clock, backoffDelay(tried.length, settings.backoff, ctx.random), request.signal);
+    backoffMs = backoffDelay(tried.length, settings.backoff, ctx.random);
   }
+  if (only429s && Number.isFinite(shortestHoldMs))
+    throw routerErrors.allRateLimited(Math.max(1, Math.ceil(shortestHoldMs / 1000)));
   throw routerErrors.retriesExhausted(
     describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt' }),
   );

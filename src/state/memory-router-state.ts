@@ -99,7 +99,9 @@ export class MemoryRouterState implements RouterState {
     }
     if (!anyHealthy) return { kind: 'none-healthy' };
     if (eligible.length === 0) {
-      if (saturated && !Number.isFinite(retryAfterMs)) return { kind: 'saturated' };
+      // A slot at max_concurrency frees within a request's time, usually far sooner than an RPM window
+      // or a 429 hold: poll for it rather than answer 429 because another candidate is rate limited.
+      if (saturated) return { kind: 'saturated' };
       return { kind: 'rate-limited', retryAfterMs: Number.isFinite(retryAfterMs) ? retryAfterMs : 1000 };
     }
     let pool = eligible;
@@ -160,6 +162,9 @@ export class MemoryRouterState implements RouterState {
       case 'failure':
         live.failures++;
         change = applyTrafficResult(live.health, true, report.failureThreshold);
+        break;
+      case 'withdrawn':
+        live.sends.refund(report.chargedAt);
         break;
       case 'client-gone':
         break;

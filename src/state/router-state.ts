@@ -27,6 +27,8 @@ export type AcquireResult =
  * - success: 2xx/3xx fully relayed; client-error: upstream 4xx passed through (the backend is fine);
  * - rate-limited: upstream 429; failure: 5xx, reset, timeout, broken stream;
  * - not-sent: never reached the backend (connect refused), so the RPM charge is refunded;
+ * - withdrawn: acquired but never sent (the client left during the retry backoff, or the backend left
+ *   the pool first): refunded, and says nothing about the backend;
  * - client-gone: the client left first; says nothing about the backend.
  */
 export type AttemptOutcome =
@@ -35,6 +37,7 @@ export type AttemptOutcome =
   | 'client-error'
   | 'rate-limited'
   | 'not-sent'
+  | 'withdrawn'
   | 'client-gone';
 
 export interface AttemptReport {

@@ -123,18 +123,21 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       expect((await state.acquire(limited(T0 + 60_000))).kind).toBe('acquired');
     });
 
-    it('a send that never reached the backend is refunded', async () => {
-      const state = await subject.fresh();
-      const m = modelName();
-      const id = `${m}@a`;
-      await state.register(m, [{ id, healthy: true }]);
-      const limited = acquireOf(m, [id], T0, {
-        candidates: [{ id, weight: 1, rpmLimit: 1, maxConcurrency: null }],
-      });
-      await state.acquire(limited);
-      await state.release(report(m, id, T0, T0, { outcome: 'not-sent', error: 'connect failed' }));
-      expect((await state.acquire(limited)).kind).toBe('acquired');
-    });
+    it.each(['not-sent', 'withdrawn'] as const)(
+      'a send that never reached the backend (%s) is refunded',
+      async (outcome) => {
+        const state = await subject.fresh();
+        const m = modelName();
+        const id = `${m}@a`;
+        await state.register(m, [{ id, healthy: true }]);
+        const limited = acquireOf(m, [id], T0, {
+          candidates: [{ id, weight: 1, rpmLimit: 1, maxConcurrency: null }],
+        });
+        await state.acquire(limited);
+        await state.release(report(m, id, T0, T0, { outcome, error: 'never sent' }));
+        expect((await state.acquire(limited)).kind).toBe('acquired');
+      },
+    );
 
     it('an upstream 429 holds the backend back until its Retry-After', async () => {
       const state = await subject.fresh();

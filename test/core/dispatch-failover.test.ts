@@ -10,19 +10,23 @@ let refused: SimServer;
 let failing: SimServer;
 let healthy: SimServer;
 let clientError: SimServer;
+let limitedA: SimServer;
+let limitedB: SimServer;
 
 beforeAll(async () => {
-  [refused, failing, healthy, clientError] = await Promise.all([
+  [refused, failing, healthy, clientError, limitedA, limitedB] = await Promise.all([
     startSimServer({ models: ['m'] }),
     startSimServer({ models: ['m'], faults: { errorRate: 1, errorStatus: 500 } }),
     startSimServer({ models: ['m'], ttftMs: 1, tokensPerSecond: 1000 }),
     startSimServer({ models: ['other'] }),
+    startSimServer({ models: ['m'], faults: { rateLimitRate: 1, retryAfterSeconds: 7 } }),
+    startSimServer({ models: ['m'], faults: { rateLimitRate: 1, retryAfterSeconds: 3 } }),
   ]);
   await refused.stop();
 });
 
 afterAll(async () => {
-  await Promise.all([refused, failing, healthy, clientError].map((sim) => sim.close()));
+  await Promise.all([refused, failing, healthy, clientError, limitedA, limitedB].map((sim) => sim.close()));
   await transport.close();
 });
 
@@ -76,6 +80,37 @@ describe('dispatch failover (real sockets, injected clock)', () => {
     expect(clock.sleeps).toEqual([100, 200, 300]);
     const attempts = (await router.view()).backends.reduce((sum, b) => sum + b.attempts, 0);
     expect(attempts).toBe(4);
+  });
+
+  it('answers at once, without the pending backoff, when the failure took out the last backend', async () => {
+    const clock = new FakeClock();
+    const router = await routerFor(
+      backendYaml([{ url: failing.url, weight: 1 }]),
+      'retry:\n  base_delay_ms: 100\n  jitter_factor: 0\n  failure_threshold: 2\nrouting:\n  num_retries: 5\n',
+      clock,
+    );
+    const error = (await send(router).catch((e: unknown) => e)) as RouterError;
+    expect(error).toBeInstanceOf(RouterError);
+    expect(error.status).toBe(502);
+    // Attempt 2 ejects the only backend: the 200 ms backoff before attempt 3 is never slept.
+    expect(clock.sleeps).toEqual([100]);
+  });
+
+  it('answers 429 with the shortest upstream hold when every attempt was rate limited upstream', async () => {
+    const clock = new FakeClock();
+    // Two backends and num_retries 1: the attempts run out before any hold would be seen at acquire.
+    const router = await routerFor(
+      backendYaml([
+        { url: limitedA.url, weight: 1 },
+        { url: limitedB.url, weight: 1 },
+      ]),
+      `${CONFIG}routing:\n  num_retries: 1\n`,
+      clock,
+    );
+    const error = (await send(router).catch((e: unknown) => e)) as RouterError;
+    expect(error).toBeInstanceOf(RouterError);
+    expect(error.status).toBe(429);
+    expect(error.headers).toMatchObject({ 'retry-after': '3' });
   });
 
   it('applies jitter within ±jitter_factor, reproducibly for a seed', async () => {

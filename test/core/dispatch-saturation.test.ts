@@ -99,6 +99,6 @@ describe('dispatch: the state picks a backend this snapshot lacks', () => {
     )) as RouterError;
     expect(error).toBeInstanceOf(RouterError);
     expect(releases).toHaveLength(1);
-    expect(releases[0]).toMatchObject({ id: 'ghost', model: 'm', outcome: 'not-sent', chargedAt: 123 });
+    expect(releases[0]).toMatchObject({ id: 'ghost', model: 'm', outcome: 'withdrawn', chargedAt: 123 });
   });
 });

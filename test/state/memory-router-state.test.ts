@@ -86,6 +86,22 @@ describe('MemoryRouterState: RPM limits', () => {
     expect(state.view(T0 + 60_007).backends[0]?.sendRpm).toBe(0);
   });
 
+  it('reports saturation, not a 60 s rate limit, when one candidate is full and the other limited', () => {
+    const { acquire } = setup([spec('full', { maxConcurrency: 1 }), spec('limited', { rpmLimit: 1 })]);
+    expect(acquire(T0, { tried: ['full'] })).toMatchObject({ kind: 'acquired', id: 'limited' });
+    expect(acquire(T0, { tried: ['limited'] })).toMatchObject({ kind: 'acquired', id: 'full' });
+    expect(acquire(T0 + 1)).toEqual({ kind: 'saturated' });
+  });
+
+  it('refunds a withdrawn attempt without counting it against the backend', () => {
+    const { acquire, release, state } = setup([spec('a', { rpmLimit: 1 })]);
+    acquire(T0);
+    release('a', T0 + 5, { outcome: 'withdrawn', chargedAt: T0, sawFirstByte: false });
+    const view = state.view(T0 + 6).backends[0];
+    expect(view).toMatchObject({ sendRpm: 0, failures: 0, inflight: 0, healthy: true });
+    expect(acquire(T0 + 6).kind).toBe('acquired');
+  });
+
   it('holds a backend back until an upstream Retry-After', () => {
     const { acquire, release } = setup([spec('a')]);
     acquire(T0);
