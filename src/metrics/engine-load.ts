@@ -121,11 +121,14 @@ function enginePick(engine: EngineKind, vllm: Slot, sglang: Slot): Slot | undefi
   }
 }
 
-/** The engine's own gauge when it has one, else the unprefixed generic name, else 0. */
+/**
+ * The engine's own gauge when it has one, else the unprefixed generic name, else 0. A count is never
+ * negative: a broken exporter's -1 must not make a backend look emptier than idle.
+ */
 function pick(acc: Map<Slot, Acc>, engine: EngineKind, vllm: Slot, sglang: Slot, generic: Slot): number {
   const own = enginePick(engine, vllm, sglang);
   const a = (own === undefined ? undefined : acc.get(own)) ?? acc.get(generic);
-  return a?.sum ?? 0;
+  return Math.max(0, a?.sum ?? 0);
 }
 
 function counter(acc: Map<Slot, Acc>, engine: EngineKind, vllm: Slot, sglang: Slot): number | null {

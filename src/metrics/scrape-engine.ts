@@ -8,7 +8,6 @@ export type ScrapeResult =
   | { readonly kind: 'absent'; readonly status: number }
   | { readonly kind: 'error'; readonly message: string };
 
-const decoder = new TextDecoder();
 /** vLLM's page with many histograms is ~100-300 KB; anything far larger is not an engine page. */
 const MAX_BYTES = 4 * 1024 * 1024;
 
@@ -36,6 +35,8 @@ export async function scrapeEngine(
       response.cancel();
       return { kind: 'error', message: `GET /metrics answered ${response.status}` };
     }
+    // One decoder per page: scrapes run concurrently, and a streaming decoder holds a split character.
+    const decoder = new TextDecoder();
     let text = '';
     let size = 0;
     for await (const chunk of response.body) {
@@ -46,6 +47,7 @@ export async function scrapeEngine(
       }
       text += decoder.decode(chunk, { stream: true });
     }
+    text += decoder.decode();
     return { kind: 'ok', load: parseEngineLoad(text) };
   } catch (error) {
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };

@@ -1,16 +1,6 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
-
-/** Metrics older than this many scrape periods are stale for least-waiting. */
-const STALE_SCRAPE_PERIODS = 3;
-
-/**
- * A few scrape periods, and at least a period plus a second: a round takes time itself and sub-second
- * periods would otherwise expire on ordinary network jitter.
- */
-function staleAfterMs(periodMs: number): number {
-  return Math.max(STALE_SCRAPE_PERIODS * periodMs, periodMs + 1000);
-}
+import { staleAfterMs } from '../metrics/scrape-timing.ts';
 
 /** Saturation poll period where asking the state costs nothing (in-memory state on Node). */
 export const DEFAULT_SATURATION_POLL_MS = 20;
@@ -35,6 +25,6 @@ export function dispatchSettingsFrom(
     rateLimitMode: config.rate_limit.mode,
     maxWaitMs: config.rate_limit.max_wait_ms,
     saturationPollMs,
-    staleAfterMs: staleAfterMs(config.monitor.collect_interval * 1000),
+    staleAfterMs: staleAfterMs(config),
   };
 }

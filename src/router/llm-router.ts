@@ -14,6 +14,7 @@ import { type DashboardData, dashboardData, type SystemInfo } from '../metrics/d
 import { HistoryRing, type HistorySample } from '../metrics/history-ring.ts';
 import { scrapeEngine } from '../metrics/scrape-engine.ts';
 import { ScrapeSchedule } from '../metrics/scrape-schedule.ts';
+import { scrapeTimeoutMs } from '../metrics/scrape-timing.ts';
 import type { Backend } from '../pool/backend.ts';
 import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
 import type { HealthTransition, RouterState, StateView } from '../state/router-state.ts';
@@ -293,10 +294,7 @@ export class LlmRouter {
     const due = this.pool.snapshot.backends.filter(
       (backend) => backend.scrapeMetrics && healthy.has(backend.id) && this.#scrapes.due(backend.id, now),
     );
-    // Two periods, but never under a second: one slow answer must not cost a minute of back-off.
-    const timeoutMs =
-      Math.min(this.#config.health_check.timeout, Math.max(1, this.#config.monitor.collect_interval * 2)) *
-      1000;
+    const timeoutMs = scrapeTimeoutMs(this.#config);
     await mapLimit(due, this.#config.health_check.max_concurrency, async (backend) => {
       const result = await scrapeEngine(transport, backend, timeoutMs);
       const at = clock.now();

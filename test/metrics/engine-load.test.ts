@@ -85,6 +85,11 @@ describe('parseEngineLoad', () => {
     expect(parseEngineLoad('vllm:kv_cache_usage_perc NaN\n').kvCacheUsage).toBeNull();
   });
 
+  it('never reports a negative queue or running count', () => {
+    const load = parseEngineLoad('vllm:num_requests_waiting -3\nvllm:num_requests_running -1\n');
+    expect(load).toMatchObject({ waiting: 0, running: 0 });
+  });
+
   it('ignores histogram and _created series that share a prefix with the gauges', () => {
     const text = [
       'vllm:num_requests_running_bucket{le="+Inf"} 99',
