@@ -1,6 +1,6 @@
 export { type AppOptions, createApp } from './app/create-app.ts';
 export { errorResponse, jsonResponse } from './app/json-response.ts';
-export { proxyPathOf } from './app/proxy-route.ts';
+export { proxyPathOf, upstreamQueryOf } from './app/proxy-route.ts';
 export { ConfigError } from './config/config-error.ts';
 export {
   type LogLevel,

@@ -11,6 +11,7 @@ import {
   proxyPathOf,
   RouterError,
   routerErrors,
+  upstreamQueryOf,
 } from '../../src/index.ts';
 import { answerClientError } from './answer-client-error.ts';
 import { ClientSignal } from './client-signal.ts';
@@ -105,7 +106,13 @@ async function handleProxy(
 
   let response: ProxyResponse;
   try {
-    response = await router.proxy({ path, headers: req.headers, body, signal });
+    response = await router.proxy({
+      path,
+      query: upstreamQueryOf(req.url ?? ''),
+      headers: req.headers,
+      body,
+      signal,
+    });
   } catch (error) {
     if (error instanceof ClientGoneError || signal.aborted) {
       res.destroy();

@@ -70,7 +70,8 @@ export function createApp(options: AppOptions): Hono {
 
   app.post('/v1/*', async (c) => {
     const raw = c.req.raw;
-    const path = proxyPathOf('POST', new URL(raw.url).pathname);
+    const url = new URL(raw.url);
+    const path = proxyPathOf('POST', url.pathname);
     if (path === null) return errorResponse(routerErrors.methodNotAllowed('POST', 'GET, HEAD'));
     if (typeof path !== 'string') return errorResponse(path);
     if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
@@ -88,7 +89,7 @@ export function createApp(options: AppOptions): Hono {
     raw.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const response = await router.proxy({ path, headers, body, signal: raw.signal });
+    const response = await router.proxy({ path, query: url.search, headers, body, signal: raw.signal });
     return proxyResponseToWeb(response);
   });
 

@@ -16,3 +16,16 @@ export function proxyPathOf(method: string, pathname: string): string | RouterEr
   if (path === '' || LOCAL_V1.has(path)) return null;
   return isSafeUpstreamPath(path) ? path : routerErrors.invalidPath();
 }
+
+/**
+ * The query of a raw request target (`/v1/chat/completions?api-version=2024-06-01`), `?` included, to be
+ * sent upstream as is; '' when there is none. Hosted APIs read parameters there (Azure's `api-version`).
+ * The fragment never belongs to a request; anything from a stray `#` is dropped.
+ */
+export function upstreamQueryOf(target: string): string {
+  const start = target.indexOf('?');
+  if (start === -1) return '';
+  const hash = target.indexOf('#', start);
+  const query = hash === -1 ? target.slice(start) : target.slice(start, hash);
+  return query === '?' ? '' : query;
+}

@@ -50,7 +50,7 @@ export async function attemptUpstream(
   let upstream: Awaited<ReturnType<typeof ctx.transport.send>>;
   try {
     upstream = await ctx.transport.send({
-      url: `${backend.apiBase}/${request.path}`,
+      url: `${backend.apiBase}/${request.path}${request.query ?? ''}`,
       method: 'POST',
       headers,
       body,

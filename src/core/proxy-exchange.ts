@@ -4,6 +4,8 @@ import type { AbortSignalLike, HeaderRecord } from './transport.ts';
 export interface ProxyRequest {
   /** Path below `/v1/`, e.g. `chat/completions`. */
   readonly path: string;
+  /** The client's query with its `?` (or ''), appended to the upstream URL unchanged. */
+  readonly query?: string;
   readonly headers: Readonly<HeaderRecord>;
   /** Raw body chunks as read (kept separate: large bodies are never copied). */
   readonly body: readonly Uint8Array[];

@@ -192,6 +192,19 @@ export function runHttpContract(name: string, start: StartTarget): void {
       expect(body.choices[0]?.message.content.length).toBeGreaterThan(0);
     });
 
+    it('forwards the query string to the backend unchanged', async () => {
+      const response = await post(
+        `${url}/v1/chat/completions?api-version=2024-06-01`,
+        chatJson('m-ok', { max_tokens: 1 }),
+        auth,
+      );
+      expect(response.status).toBe(200);
+      const backend = response.headers.get('x-llm-router-backend');
+      await response.arrayBuffer();
+      const sim = backend?.endsWith(`@${fleet.ok.url}`) ? fleet.ok : fleet.ok2;
+      expect(sim.stats().lastUrl).toBe('/v1/chat/completions?api-version=2024-06-01');
+    });
+
     it('streams SSE events incrementally, as the backend produces them', async () => {
       const response = await post(
         `${url}/v1/chat/completions`,

@@ -193,6 +193,17 @@ describe('forwarding to the upstream', () => {
     expect(json.error.message).toBe("missing or empty 'model' field");
   });
 
+  it('forwards the query string unchanged (hosted APIs read parameters there)', async () => {
+    const res = await post(
+      '{"model":"exact-model","messages":[{"role":"user","content":"hi"}],"max_tokens":1}',
+      {},
+      'chat/completions?api-version=2024-06-01&x=a%20b',
+    );
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(exactSim.stats().lastUrl).toBe('/v1/chat/completions?api-version=2024-06-01&x=a%20b');
+  });
+
   it('forwards any JSON POST /v1/<path> to <api_base>/<path> and passes an upstream 404 through once', async () => {
     const res = await post('{"model":"pass-model","query":"q","documents":["a"]}', {}, 'rerank');
     expect(res.status).toBe(404);

@@ -83,7 +83,7 @@ async function route(
     const raw = await readBody(req);
     if (raw === null) return;
     body = raw;
-    ctx.counters.recordInference(req.headers, body);
+    ctx.counters.recordInference(req.url ?? '', req.headers, body);
   }
   if (!authorized(ctx, req)) {
     sendError(res, 401, 'Unauthorized', 'AuthenticationError');

@@ -24,6 +24,8 @@ export interface SimStats {
   lastAuthorization: string | null;
   lastHeaders: Record<string, string> | null;
   lastBody: string | null;
+  /** Request target (path and query) of the last inference POST. */
+  lastUrl: string | null;
 }
 
 /** The mutable counters behind `SimStats`; running/waiting/tokens come from the engine at read time. */
@@ -36,13 +38,15 @@ export class SimCounters {
   lastAuthorization: string | null = null;
   lastHeaders: Record<string, string> | null = null;
   lastBody: string | null = null;
+  lastUrl: string | null = null;
 
   countRequest(path: string): void {
     this.received++;
     this.byPath[path] = (this.byPath[path] ?? 0) + 1;
   }
 
-  recordInference(headers: IncomingHttpHeaders, body: string): void {
+  recordInference(url: string, headers: IncomingHttpHeaders, body: string): void {
+    this.lastUrl = url;
     this.lastAuthorization = headers.authorization ?? null;
     this.lastHeaders = flattenHeaders(headers);
     this.lastBody = body;
@@ -62,6 +66,7 @@ export class SimCounters {
       lastAuthorization: this.lastAuthorization,
       lastHeaders: this.lastHeaders ? { ...this.lastHeaders } : null,
       lastBody: this.lastBody,
+      lastUrl: this.lastUrl,
     };
   }
 }
