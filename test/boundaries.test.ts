@@ -41,7 +41,7 @@ function withoutComments(text: string): string {
 const RUNTIME_GLOBAL =
   /(?<![\w$.'"`-])(?:globalThis\s*\.\s*)?(process|Buffer)\b(?!\s*:)(?=\s*[.[(]|\s*\)|\s*;|\s*,)|\bnew\s+Buffer\b|globalThis\s*\[\s*['"](?:process|Buffer)['"]\s*\]/;
 
-describe('architecture boundaries (ARCHITECTURE.md)', () => {
+describe('architecture boundaries (docs/architecture.md)', () => {
   const core = filesUnder(join(root, 'src'));
 
   it('finds the core files it checks', () => {

@@ -60,19 +60,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`llm-router: -port must be an integer in 0..65535 (got "${port}")\n`);
     return 2;
   }
-  const sources = flags.get('enabled-sources');
+  const sourcesFlag = flags.get('enabled-sources');
+  const sources = sourcesFlag
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // The config schema wants at least one source; an empty override would start a router with none.
+  if (sources !== undefined && sources.length === 0) {
+    process.stderr.write(
+      `llm-router: -enabled-sources needs at least one source name (got "${sourcesFlag}")\n`,
+    );
+    return 2;
+  }
   try {
     const running = await startRouter({
       configPath: flags.get('config') ?? 'config.yaml',
       ...(level?.success ? { logLevel: level.data } : {}),
-      ...(sources
-        ? {
-            enabledSources: sources
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-          }
-        : {}),
+      ...(sources ? { enabledSources: sources } : {}),
       ...(port === undefined ? {} : { port: Number(port) }),
       ...(flags.has('host') ? { host: flags.get('host') } : {}),
     });

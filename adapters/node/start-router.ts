@@ -79,6 +79,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     }),
   });
 
+  // Go-router keys this service accepts but does not act on: say so once rather than let them look honoured.
+  if (config.log.file) log.warn('log.file is not supported: logs go to stderr only');
+  if (config.dashboard.web_port !== 0 && config.dashboard.enabled)
+    log.info('dashboard.web_port is not used: the dashboard is served on the API port at /dashboard/', {
+      web_port: config.dashboard.web_port,
+    });
+
   const dir = backendDirOf(options.configPath, config);
   // An unreadable directory at startup is not fatal: the router starts empty and a reload picks it up.
   const files = await listBackendFiles(dir, config.backends.enabled_sources).catch((error: unknown) => {

@@ -33,7 +33,7 @@ export interface UpstreamResponse {
 
 /**
  * One upstream HTTP exchange. Node implements it on undici's dispatcher API (fetch costs ~7x more CPU
- * there, see PERFORMANCE.md); Workers use the global fetch. Failures before the response headers must
+ * there, see bench/overhead); Workers use the global fetch. Failures before the response headers must
  * be thrown as TransportError.
  */
 export interface Transport {

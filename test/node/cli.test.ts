@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { freePort, killAllCli, REPO_ROOT, runCli, spawnCli } from '../support/cli.ts';
-import { type ConfigDir, closeAll, startSims, waitFor, writeConfigDir } from '../support/router-fixture.ts';
+import {
+  backendFileYaml,
+  type ConfigDir,
+  closeAll,
+  startSims,
+  waitFor,
+  writeConfigDir,
+} from '../support/router-fixture.ts';
 import { chatJson, sseEvents } from '../support/sse.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
@@ -59,6 +67,51 @@ describe('llm-router command line', () => {
       expect(stderr).toContain(`-port must be an integer in 0..65535 (got "${ports[i]}")`);
       expect(stderr).not.toContain('RangeError');
     });
+  });
+
+  it('exits 2 when -enabled-sources names no source at all', async () => {
+    const { code, stderr } = await runCli(['-enabled-sources', ' , ']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('-enabled-sources needs at least one source name');
+  });
+
+  it("-enabled-sources replaces backends.enabled_sources: only the named sources' files load", async () => {
+    const [sim] = await startSims([{ models: ['self-model', 'hosted-model'] }]);
+    sims.push(sim!);
+    const dir = await writeConfigDir({
+      main: { log: { level: 'warn' } },
+      backends: [{ model_name: 'self-model', api_base: sim! }],
+    });
+    dirs.push(dir);
+    await writeFile(
+      join(dir.dir, 'openai_hosted.yaml'),
+      backendFileYaml([{ model_name: 'hosted-model', api_base: sim! }]),
+    );
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const models = async (args: string[]) => {
+      const proc = spawnCli(['-config', dir.configPath, '-port', String(port), ...args]);
+      const up = await waitFor(
+        () =>
+          fetch(`${url}/health`).then(
+            (res) => res.status === 200,
+            () => false,
+          ),
+        10_000,
+        50,
+      );
+      expect(up, `router did not come up; stderr:\n${proc.stderr()}`).toBe(true);
+      const list = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      return list.data.map((model) => model.id);
+    };
+    expect(await models([])).toEqual(['self-model']);
+    expect(await models(['-enabled-sources', 'openai'])).toEqual(['hosted-model']);
+    expect(await models(['--enabled-sources', 'openai, self_deployed'])).toEqual([
+      'hosted-model',
+      'self-model',
+    ]);
   });
 
   it('exits 2 on an unknown flag, with usage on stderr', async () => {
