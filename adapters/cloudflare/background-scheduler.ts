@@ -16,6 +16,9 @@ export const SCHEDULER_NAME = 'background';
 export class BackgroundScheduler extends DurableObject<WorkerEnv> {
   #nextHealth = 0;
   #nextScrape = 0;
+  /** Rounds still running from an earlier alarm: a round never overlaps itself. */
+  #healthRound: Promise<void> | null = null;
+  #scrapeRound: Promise<void> | null = null;
 
   async ensureArmed(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
@@ -26,27 +29,46 @@ export class BackgroundScheduler extends DurableObject<WorkerEnv> {
     const healthMs = alarmPeriodMs(config.health_check.interval);
     const scrapeMs = alarmPeriodMs(config.monitor.collect_interval);
     const now = Date.now();
-    const rounds: Promise<void>[] = [];
-    if (healthMs !== null && now >= this.#nextHealth) {
+    if (healthMs !== null && now >= this.#nextHealth && this.#healthRound === null) {
       this.#nextHealth = now + healthMs;
-      rounds.push(router.runHealthRound());
+      this.#healthRound = logFailure(router.runHealthRound()).finally(() => {
+        this.#healthRound = null;
+      });
     }
-    if (scrapeMs !== null && now >= this.#nextScrape) {
+    if (scrapeMs !== null && now >= this.#nextScrape && this.#scrapeRound === null) {
       this.#nextScrape = now + scrapeMs;
-      rounds.push(router.scrapeRound());
-    }
-    const results = await Promise.allSettled(rounds);
-    for (const result of results) {
-      if (result.status === 'rejected')
-        console.error(
-          JSON.stringify({ level: 'error', msg: 'background round failed', error: String(result.reason) }),
-        );
+      this.#scrapeRound = logFailure(router.scrapeRound()).finally(() => {
+        this.#scrapeRound = null;
+      });
     }
     const next = Math.min(
       healthMs === null ? Infinity : this.#nextHealth,
       scrapeMs === null ? Infinity : this.#nextScrape,
     );
-    // A round longer than its period runs again right after, never concurrently with itself.
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    // Wait for the rounds, but no longer than the next one is due: a health round held up by a probe
+    // timeout must not delay the next scrape past the point where least-waiting calls the metrics stale.
+    // A round still running then finishes in the background and is skipped until it has.
+    const running = [this.#healthRound, this.#scrapeRound].filter((round) => round !== null);
+    if (!Number.isFinite(next)) {
+      await Promise.all(running);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    await Promise.race([
+      Promise.all(running),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, next - Date.now()));
+      }),
+    ]);
+    if (timer !== null) clearTimeout(timer);
+    await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+}
+
+async function logFailure(round: Promise<void>): Promise<void> {
+  try {
+    await round;
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'error', msg: 'background round failed', error: String(error) }));
   }
 }

@@ -79,13 +79,6 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     }),
   });
 
-  // Go-router keys this service accepts but does not act on: say so once rather than let them look honoured.
-  if (config.log.file) log.warn('log.file is not supported: logs go to stderr only');
-  if (config.dashboard.web_port !== 0 && config.dashboard.enabled)
-    log.info('dashboard.web_port is not used: the dashboard is served on the API port at /dashboard/', {
-      web_port: config.dashboard.web_port,
-    });
-
   const dir = backendDirOf(options.configPath, config);
   // An unreadable directory at startup is not fatal: the router starts empty and a reload picks it up.
   const files = await listBackendFiles(dir, config.backends.enabled_sources).catch((error: unknown) => {
@@ -138,6 +131,12 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info('llm-router listening', { url, strategy: config.routing.strategy });
+  // Go-router keys this service accepts but does not act on: say so once rather than let them look honoured.
+  if (config.log.file) log.warn('log.file is not supported: logs go to stderr only');
+  if (config.dashboard.web_port !== 0 && config.dashboard.enabled)
+    log.info('dashboard.web_port is not used: the dashboard is served on the API port at /dashboard/', {
+      web_port: config.dashboard.web_port,
+    });
 
   let firstRound = true;
   const stopHealth = repeatEvery(
