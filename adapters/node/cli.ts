@@ -2,7 +2,7 @@ import { ConfigError, LogLevelSchema } from '../../src/index.ts';
 import { runSimCli } from '../../tools/sim/index.ts';
 import { parseFlags } from './parse-flags.ts';
 import { VERSION } from './project-files.ts';
-import { startRouter } from './start-router.ts';
+import { type RunningRouter, startRouter } from './start-router.ts';
 
 const USAGE = `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
 
@@ -72,28 +72,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  // Handlers go in before start-up: the port answers before startRouter returns, and a SIGTERM in that
+  // window must drain and exit 0 like any other, not kill the process with the default action.
+  let running: RunningRouter | null = null;
+  let stopRequested = false;
+  let signals = 0;
+  let stopped!: () => void;
+  const drained = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`llm-router: second ${signal}, exiting now\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`llm-router: ${signal} received, draining in-flight requests\n`);
+    if (running) running.close().then(stopped, stopped);
+    else stopRequested = true;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
-    const running = await startRouter({
+    running = await startRouter({
       configPath: flags.get('config') ?? 'config.yaml',
       ...(level?.success ? { logLevel: level.data } : {}),
       ...(sources ? { enabledSources: sources } : {}),
       ...(port === undefined ? {} : { port: Number(port) }),
       ...(flags.has('host') ? { host: flags.get('host') } : {}),
     });
-    await new Promise<void>((resolve) => {
-      let signals = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) {
-          process.stderr.write(`llm-router: second ${signal}, exiting now\n`);
-          process.exit(1);
-        }
-        process.stderr.write(`llm-router: ${signal} received, draining in-flight requests\n`);
-        running.close().then(resolve, resolve);
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-    });
+    if (stopRequested) running.close().then(stopped, stopped);
+    await drained;
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

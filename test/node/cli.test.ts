@@ -87,9 +87,10 @@ describe('llm-router command line', () => {
       join(dir.dir, 'openai_hosted.yaml'),
       backendFileYaml([{ model_name: 'hosted-model', api_base: sim! }]),
     );
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const models = async (args: string[]) => {
+      // A fresh port per run: under load another process may take a port between two runs.
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
       const proc = spawnCli(['-config', dir.configPath, '-port', String(port), ...args]);
       const up = await waitFor(
         () =>
