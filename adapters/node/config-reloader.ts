@@ -34,6 +34,17 @@ export interface ConfigReloaderOptions {
 /** One read of a file: its text (null when it does not exist), or why it could not be read. */
 type FileRead = { readonly text: string | null } | { readonly error: string };
 
+/**
+ * A file that reads empty is usually one being rewritten (truncated, its text not written yet), and a
+ * stalled write can outlast any debounce. Emptying a file on purpose is rare, and deleting it says the
+ * same at once, so an empty read must last this long before a watched or polled reload applies it.
+ */
+const EMPTY_HOLD_MS = 1500;
+
+function isEmptyText(read: FileRead | undefined): boolean {
+  return read !== undefined && 'text' in read && read.text !== null && read.text.trim() === '';
+}
+
 function sameRead(a: FileRead | undefined, b: FileRead | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   if ('error' in a || 'error' in b) return 'error' in a && 'error' in b && a.error === b.error;
@@ -64,6 +75,8 @@ export class ConfigReloader {
   readonly #texts = new Map<string, string | null>();
   /** What each file read as when last rejected: a file that stays broken is reported once, not every poll. */
   readonly #rejected = new Map<string, FileRead>();
+  /** When each file was first seen empty by a settled read (EMPTY_HOLD_MS). */
+  readonly #emptySince = new Map<string, number>();
   #dirError: { readonly dir: string; readonly message: string } | null = null;
   #mainText: string | null = null;
   #chain: Promise<void> = Promise.resolve();
@@ -92,9 +105,12 @@ export class ConfigReloader {
   start(): void {
     const { configPath, router } = this.#options;
     this.#stopped = false;
+    // An event says a write began, not that it ended: writeFile truncates first, and on a busy machine
+    // its write can come long after. So an event-driven reload also applies only what two reads agree on,
+    // or it could apply an empty file and drop every backend in it for a moment.
     const schedule = () => {
       if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reload(), this.#debounceMs);
+      this.#timer = setTimeout(() => void this.#enqueue(true), this.#debounceMs);
       this.#timer.unref();
     };
     if (this.#options.watch !== false) {
@@ -141,8 +157,8 @@ export class ConfigReloader {
   }
 
   /**
-   * A poll has no event telling it a write is over, and a file being rewritten (truncate, then write)
-   * reads empty in between: it waits one debounce and applies only what read the same both times.
+   * Neither a poll nor a file event tells when a write is over, and a file being rewritten (truncate,
+   * then write) reads empty in between: wait one debounce and apply only what read the same both times.
    */
   async #settleWait(): Promise<boolean> {
     await sleep(this.#debounceMs, undefined, { ref: false });
@@ -169,6 +185,16 @@ export class ConfigReloader {
       // Still changing: the next poll looks again.
       pending = pending.filter((path) => sameRead(reads.get(path), again.get(path)));
       reads = again;
+      const now = Date.now();
+      pending = pending.filter((path) => {
+        if (!isEmptyText(reads.get(path))) {
+          this.#emptySince.delete(path);
+          return true;
+        }
+        const since = this.#emptySince.get(path) ?? now;
+        this.#emptySince.set(path, since);
+        return now - since >= EMPTY_HOLD_MS;
+      });
     }
     for (const path of pending) {
       const read = reads.get(path);

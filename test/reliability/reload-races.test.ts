@@ -78,6 +78,33 @@ describe('hot reload races', () => {
     expect(log.lines.filter((line) => line.message === 'backend file reloaded')).toEqual([]);
   });
 
+  it('a file event during a stalled rewrite (truncated for longer than the debounce) never drops its backends', async () => {
+    sims = await startSims([{ models: [MODEL], ...FAST }]);
+    const [a] = sims as [SimServer];
+    dir = await writeConfigDir({ backends: [{ model_name: MODEL, api_base: a }] });
+    running = await startRouter({
+      configPath: dir.configPath,
+      port: 0,
+      host: '127.0.0.1',
+      log: capturingLogger(),
+      reload: { watch: true, pollMs: 3_600_000, debounceMs: 50 },
+    });
+    const ids = () => running?.router.pool.snapshot.backends.map((b) => b.id);
+    const file = await open(dir.backendPath, 'w');
+    // The truncation fires an event; the text arrives ten debounces later.
+    let emptied = false;
+    const watching = setInterval(() => {
+      if (ids()?.length === 0) emptied = true;
+    }, 5);
+    await sleep(500);
+    await file.writeFile(backendFileYaml([{ model_name: MODEL, api_base: a, weight: 2 }]));
+    await file.close();
+    expect(await waitFor(() => running?.router.pool.snapshot.backends[0]?.weight === 2, 4000)).toBe(true);
+    clearInterval(watching);
+    expect(emptied).toBe(false);
+    expect(ids()).toEqual([id(a)]);
+  });
+
   describe('polling only (no file events)', () => {
     const start = async () => {
       sims = await startSims([{ models: [MODEL], ...FAST }]);
@@ -109,6 +136,13 @@ describe('hot reload races', () => {
       expect(reloads().map((line) => line.fields)).toEqual([
         expect.objectContaining({ added: 0, removed: 0, changed: 1 }),
       ]);
+    });
+
+    it('a file emptied on purpose is applied once it has stayed empty for a moment', async () => {
+      const { backendPath, reloads } = await start();
+      await writeFile(backendPath, '');
+      expect(await waitFor(() => running?.router.pool.snapshot.backends.length === 0, 5000)).toBe(true);
+      expect(reloads().map((line) => line.fields)).toEqual([expect.objectContaining({ removed: 1 })]);
     });
 
     it('a burst of writes is applied once, as its last version', async () => {
