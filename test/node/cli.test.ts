@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../tools/sim/index.ts';
-import { freePort, killAllCli, REPO_ROOT, runCli, spawnCli } from '../support/cli.ts';
+import { answers200, freePort, killAllCli, REPO_ROOT, runCli, spawnCli } from '../support/cli.ts';
 import {
   backendFileYaml,
   type ConfigDir,
@@ -92,15 +92,7 @@ describe('llm-router command line', () => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const proc = spawnCli(['-config', dir.configPath, '-port', String(port), ...args]);
-      const up = await waitFor(
-        () =>
-          fetch(`${url}/health`).then(
-            (res) => res.status === 200,
-            () => false,
-          ),
-        10_000,
-        50,
-      );
+      const up = await answers200(url, '/health', 10_000);
       expect(up, `router did not come up; stderr:\n${proc.stderr()}`).toBe(true);
       const list = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
       proc.child.kill('SIGTERM');
@@ -136,15 +128,7 @@ describe('llm-router process', () => {
     dirs.push(dir);
     const proc = spawnCli(['-config', dir.configPath, '-port', String(port), '-log-level', 'warn']);
     const url = `http://127.0.0.1:${port}`;
-    const up = await waitFor(
-      () =>
-        fetch(`${url}/health`).then(
-          (res) => res.status === 200,
-          () => false,
-        ),
-      10_000,
-      50,
-    );
+    const up = await answers200(url, '/health', 10_000);
     expect(up, `router did not come up; stderr:\n${proc.stderr()}`).toBe(true);
 
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startRouter } from '../../adapters/node/start-router.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
-import { type CliProcess, freePort, killAllCli, spawnCli } from '../support/cli.ts';
+import { answers200, type CliProcess, freePort, killAllCli, spawnCli } from '../support/cli.ts';
 import { type ConfigDir, closeAll, startSims, waitFor, writeConfigDir } from '../support/router-fixture.ts';
 import { capturingLogger, type OpenStream, openStream, tryConnect } from './support.ts';
 
@@ -32,15 +32,7 @@ describe('graceful shutdown of the real process', () => {
     dirs.push(dir);
     const proc = spawnCli(['-config', dir.configPath, '-port', String(port)]);
     const url = `http://127.0.0.1:${port}`;
-    const ready = await waitFor(
-      () =>
-        fetch(`${url}/ready`).then(
-          (res) => res.status === 200,
-          () => false,
-        ),
-      15_000,
-      50,
-    );
+    const ready = await answers200(url, '/ready', 15_000);
     expect(ready, `router did not become ready; stderr:\n${proc.stderr()}`).toBe(true);
     return { proc, url, port };
   }

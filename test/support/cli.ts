@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './router-fixture.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../bin/llm-router.mjs', import.meta.url));
@@ -78,4 +79,17 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Polls `GET <url><path>` every 50 ms until it answers 200 (true) or `timeoutMs` passes (false). */
+export function answers200(url: string, path: '/health' | '/ready', timeoutMs: number): Promise<boolean> {
+  return waitFor(
+    () =>
+      fetch(`${url}${path}`).then(
+        (res) => res.status === 200,
+        () => false,
+      ),
+    timeoutMs,
+    50,
+  );
 }
