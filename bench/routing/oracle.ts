@@ -6,7 +6,8 @@ import type { StreamTarget } from './stream-client.ts';
 /**
  * The two references every strategy is measured against, both hosted in the benchmark process:
  * - `oracle` (the issue's): join-shortest-queue on each engine's TRUE queue (running + waiting) at every
- *   arrival: what a router that knew the exact load, but nothing about the engines, could do.
+ *   arrival: what a router that knew the exact load could do. Equal queues go to the less utilised
+ *   engine (n / max_num_seqs), the one use it makes of the engines' sizes.
  * - `ideal`: also knows each engine's max_num_seqs and speed, and sends the request where its expected
  *   time to first token is lowest: no real router has that knowledge; it bounds what speed awareness buys.
  */
@@ -25,7 +26,8 @@ export function isOracle(dispatch: string): dispatch is OracleKind {
  * ended. The oracle is the sims' only client and a sim holds a request (waiting or running) exactly until it
  * writes its last byte, so this is the sim's running + waiting, exact up to loopback transit (< 1 ms; the
  * run also compares it with the sims' own `stats()` at 4 Hz). What it knows: each engine's max_num_seqs,
- * speed and mean service time (fleet-spec.ts `engineModel`) — knowledge no real router has, so only `ideal` uses it.
+ * speed and mean service time (fleet-spec.ts `engineModel`) — knowledge no real router has: `ideal` scores
+ * with it, `oracle` only breaks ties with max_num_seqs.
  *
  * Score: `oracle` n; `ideal` (ms) firstTokenMs + max(0, n - maxNumSeqs + 1) · serviceMs / maxNumSeqs, i.e. the prefill of
  * the engine plus the expected wait for a slot behind the queue; ties by lower utilisation n / maxNumSeqs,

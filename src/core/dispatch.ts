@@ -133,10 +133,10 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     }
     if (backoffMs > 0) {
       try {
-        await clock.sleep(backoffMs, request.signal);
-      } catch {
+        await sleepUnlessGone(clock, backoffMs, request.signal);
+      } catch (gone) {
         release('withdrawn', {});
-        throw new ClientGoneError('client disconnected');
+        throw gone;
       }
       backoffMs = 0;
       sentAt = clock.now();

@@ -10,6 +10,6 @@ export interface CandidateView {
   readonly inflightAtScrape: number;
   /** 0..1 from a fresh scrape, else null. */
   readonly kvCacheUsage: number | null;
-  /** Recent successful attempt duration (moving average, ms); null when unknown or forgotten. */
+  /** Median of recent successful attempt durations (ms, LatencyEstimate); null when too few. */
   readonly latencyMs: number | null;
 }

@@ -22,10 +22,18 @@ export class LatencyEstimate {
   readonly #ms: number[] = [];
   readonly #at: number[] = [];
   #next = 0;
+  /**
+   * Every acquire reads every candidate's estimate, so the median is kept until a sample arrives or the
+   * oldest one it counted expires, instead of sorted again per request.
+   */
+  #cached: number | null = null;
+  #cachedAt = Number.POSITIVE_INFINITY;
+  #validUntil = Number.NEGATIVE_INFINITY;
 
   observe(ms: number, now: number): void {
     // A negative duration is a wall-clock step, not a measurement.
     if (!(ms >= 0)) return;
+    this.#validUntil = Number.NEGATIVE_INFINITY;
     if (this.#ms.length < SAMPLES) {
       this.#ms.push(ms);
       this.#at.push(now);
@@ -38,13 +46,25 @@ export class LatencyEstimate {
 
   /** Median of the samples from the last LATENCY_MEMORY_MS; null when fewer than MIN_SAMPLES. */
   value(now: number): number | null {
+    // Earlier than the last computation (a clock step back) may count samples it left out: recompute.
+    if (now >= this.#cachedAt && now <= this.#validUntil) return this.#cached;
     const recent: number[] = [];
+    let oldest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.#ms.length; i++) {
-      if (now - this.#at[i]! <= LATENCY_MEMORY_MS) recent.push(this.#ms[i]!);
+      const at = this.#at[i]!;
+      if (now - at > LATENCY_MEMORY_MS) continue;
+      recent.push(this.#ms[i]!);
+      oldest = Math.min(oldest, at);
     }
-    if (recent.length < MIN_SAMPLES) return null;
-    recent.sort((a, b) => a - b);
-    const mid = recent.length >> 1;
-    return recent.length % 2 === 1 ? recent[mid]! : (recent[mid - 1]! + recent[mid]!) / 2;
+    let median: number | null = null;
+    if (recent.length >= MIN_SAMPLES) {
+      recent.sort((a, b) => a - b);
+      const mid = recent.length >> 1;
+      median = recent.length % 2 === 1 ? recent[mid]! : (recent[mid - 1]! + recent[mid]!) / 2;
+    }
+    this.#cached = median;
+    this.#cachedAt = now;
+    this.#validUntil = oldest + LATENCY_MEMORY_MS;
+    return median;
   }
 }
