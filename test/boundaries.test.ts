@@ -151,4 +151,18 @@ describe('architecture boundaries (docs/architecture.md)', () => {
     }
     expect(offences).toEqual([]);
   });
+
+  it('tools never import adapters (the Node adapter composes the commands, not the other way round)', () => {
+    const offences: string[] = [];
+    // tools/miniflare is the harness that bundles the Worker adapter for tests and bench/, not a command.
+    for (const file of filesUnder(join(root, 'tools')).filter(
+      (f) => !f.includes(join('tools', 'miniflare')),
+    )) {
+      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+        if (spec.startsWith('.') && relative(root, join(file, '..', spec)).startsWith('adapters'))
+          offences.push(`${relative(root, file)} -> ${spec}`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
 });

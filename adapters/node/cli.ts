@@ -1,119 +1,50 @@
-import { ConfigError, LogLevelSchema } from '../../src/index.ts';
-import { runSimCli } from '../../tools/sim/index.ts';
-import { parseFlags } from './parse-flags.ts';
+import { COMMANDS, commandNamed } from './commands.ts';
 import { VERSION } from './project-files.ts';
-import { type RunningRouter, startRouter } from './start-router.ts';
 
-const USAGE = `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  llm-router ${command.name.padEnd(width)}  ${command.summary}`);
+  return `llm-router ${VERSION} — OpenAI-compatible router for vLLM / SGLang fleets and hosted APIs
 
 Usage:
-  llm-router [-config FILE] [-log-level LEVEL] [-enabled-sources a,b] [-host H] [-port P]
-  llm-router sim [flags]        start a simulated vLLM/SGLang fleet (llm-router sim --help)
+  llm-router [serve] [-config FILE] [-log-level LEVEL] [-enabled-sources a,b] [-host H] [-port P]
+  llm-router <command> [flags]
+  llm-router help <command>       a command's flags (same as llm-router <command> --help)
   llm-router --version | --help
 
-Flags (one or two dashes, "-flag value" or "-flag=value"):
-  -config FILE            main config file (default config.yaml)
-  -log-level LEVEL        debug | info | warn | error (default: log.level from the config)
-  -enabled-sources LIST   comma-separated backend source types (default: backends.enabled_sources)
-  -host HOST, -port PORT  override server.host / server.port
-  -version, -help
+Commands:
+${lines.join('\n')}
 `;
+}
 
-/** Entry of the `llm-router` command. */
+/** Entry of the `llm-router` command: picks a command from the table; flags alone mean `serve`. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'sim') return await runSimCli(rest);
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(argv, {
-      values: ['config', 'log-level', 'enabled-sources', 'host', 'port'],
-      booleans: ['help', 'h', 'version', 'v'],
-    });
-  } catch (error) {
-    process.stderr.write(`llm-router: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { flags, positional } = parsed;
-  if (flags.has('help') || flags.has('h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (flags.has('version') || flags.has('v')) {
+  if (first === '--version' || first === '-version' || first === '-v') {
     process.stdout.write(`llm-router ${VERSION}\n`);
     return 0;
   }
-  if (positional.length > 0) {
-    process.stderr.write(`llm-router: unknown command "${positional[0]}"\n\n${USAGE}`);
-    return 2;
-  }
-  const logLevel = flags.get('log-level');
-  const level = logLevel === undefined ? undefined : LogLevelSchema.safeParse(logLevel);
-  if (level && !level.success) {
-    process.stderr.write(
-      `llm-router: -log-level must be one of debug, info, warn, error (got "${logLevel}")\n`,
-    );
-    return 2;
-  }
-  const port = flags.get('port');
-  // Checked here: listen() would otherwise throw a RangeError stack for 70000.
-  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535)) {
-    process.stderr.write(`llm-router: -port must be an integer in 0..65535 (got "${port}")\n`);
-    return 2;
-  }
-  const sourcesFlag = flags.get('enabled-sources');
-  const sources = sourcesFlag
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  // The config schema wants at least one source; an empty override would start a router with none.
-  if (sources !== undefined && sources.length === 0) {
-    process.stderr.write(
-      `llm-router: -enabled-sources needs at least one source name (got "${sourcesFlag}")\n`,
-    );
-    return 2;
-  }
-  // Handlers go in before start-up: the port answers before startRouter returns, and a SIGTERM in that
-  // window must drain and exit 0 like any other, not kill the process with the default action.
-  let running: RunningRouter | null = null;
-  let stopRequested = false;
-  let signals = 0;
-  let stopped!: () => void;
-  const drained = new Promise<void>((resolve) => {
-    stopped = resolve;
-  });
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      process.stderr.write(`llm-router: second ${signal}, exiting now\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`llm-router: ${signal} received, draining in-flight requests\n`);
-    if (running) running.close().then(stopped, stopped);
-    else stopRequested = true;
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    running = await startRouter({
-      configPath: flags.get('config') ?? 'config.yaml',
-      ...(level?.success ? { logLevel: level.data } : {}),
-      ...(sources ? { enabledSources: sources } : {}),
-      ...(port === undefined ? {} : { port: Number(port) }),
-      ...(flags.has('host') ? { host: flags.get('host') } : {}),
-    });
-    if (stopRequested) running.close().then(stopped, stopped);
-    await drained;
+  if (first === '--help' || first === '-help' || first === '-h') {
+    process.stdout.write(overview());
     return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`llm-router: invalid configuration: ${error.message}\n`);
-      return 1;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      process.stderr.write(`llm-router: cannot listen: ${(error as Error).message}\n`);
-      return 1;
-    }
-    throw error;
   }
+  if (first === 'help') {
+    if (rest.length === 0) {
+      process.stdout.write(overview());
+      return 0;
+    }
+    const command = commandNamed(rest[0]!);
+    if (!command) return unknownCommand(rest[0]!);
+    process.stdout.write(command.usage);
+    return 0;
+  }
+  if (first === undefined || first.startsWith('-')) return await COMMANDS[0]!.run(argv);
+  const command = commandNamed(first);
+  if (!command) return unknownCommand(first);
+  return await command.run(rest);
+}
+
+function unknownCommand(name: string): number {
+  process.stderr.write(`llm-router: unknown command "${name}"\n\n${overview()}`);
+  return 2;
 }

@@ -110,7 +110,7 @@ describe('llm-router command line', () => {
   it('exits 2 on an unknown flag, with usage on stderr', async () => {
     const { code, stdout, stderr } = await runCli(['--no-such-flag']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown flag: --no-such-flag');
+    expect(stderr).toContain('unknown flag "--no-such-flag"');
     expect(stderr).toContain('Usage:');
     expect(stdout).toBe('');
   });

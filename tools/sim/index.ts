@@ -7,6 +7,7 @@ export {
   simSpecs,
 } from './sim-cli-args.ts';
 export { SIM_USAGE } from './sim-cli-usage.ts';
+export { simCommand } from './sim-command.ts';
 export {
   type EngineSnapshot,
   type SequenceHandle,

@@ -1,3 +1,4 @@
+import { FlagError, type ParsedFlags, parseFlags } from '../cli/index.ts';
 import type { SimEngineKind, SimFaults, SimOptionsInput } from './sim-options.ts';
 
 export interface SimCliConfig {
@@ -175,33 +176,30 @@ export const SIM_FLAG_NAMES: readonly string[] = [...Object.keys(FLAGS), ...Obje
 /** Parses `llm-router sim` arguments; the first problem found is reported as a one-line message. */
 export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
   const config = defaultSimCliConfig();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const match = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
-    if (!match) return { ok: false, error: `unexpected argument "${arg}" (see --help)` };
-    const name = match[1] ?? '';
-    if (name === 'help' || name === 'h') {
-      config.help = true;
+  let parsed: ParsedFlags;
+  try {
+    parsed = parseFlags(argv, {
+      values: Object.keys(FLAGS),
+      booleans: [...Object.keys(SWITCHES), 'help'],
+      aliases: { h: 'help' },
+    });
+  } catch (error) {
+    if (error instanceof FlagError) return { ok: false, error: `${error.message} (see --help)` };
+    throw error;
+  }
+  if (parsed.positional.length > 0)
+    return { ok: false, error: `unexpected argument "${parsed.positional[0]}" (see --help)` };
+  for (const { name, value } of parsed.entries) {
+    if (name === 'help') {
+      config.help = value === 'true';
       continue;
     }
     const toggle = SWITCHES[name];
     if (toggle) {
-      const value = match[2];
-      if (value !== undefined && value !== 'true' && value !== 'false') {
-        return { ok: false, error: `--${name} takes no value, or =true / =false (got "${value}")` };
-      }
-      toggle(config, value !== 'false');
+      toggle(config, value === 'true');
       continue;
     }
-    const setter = FLAGS[name];
-    if (!setter) return { ok: false, error: `unknown flag "${arg}" (see --help)` };
-    let value = match[2];
-    if (value === undefined) {
-      value = argv[i + 1];
-      if (value === undefined) return { ok: false, error: `flag --${name} needs a value` };
-      i++;
-    }
-    const problem = setter(config, value);
+    const problem = FLAGS[name]!(config, value);
     if (problem) return { ok: false, error: `--${name} ${problem}` };
   }
   if (config.port > 0 && config.port + config.count - 1 > 65_535) {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlags } from '../../adapters/node/parse-flags.ts';
+import { allValues, parseFlags } from '../../tools/cli/index.ts';
 
 /** The router's own flag set (adapters/node/cli.ts). */
 const KNOWN = {
   values: ['config', 'log-level', 'enabled-sources', 'host', 'port'],
-  booleans: ['help', 'h', 'version', 'v'],
+  booleans: ['help', 'stream'],
+  aliases: { h: 'help' },
 } as const;
 
 const parse = (argv: readonly string[]) => parseFlags(argv, KNOWN);
@@ -35,9 +36,9 @@ describe('parseFlags', () => {
   });
 
   it('booleans take no value and do not swallow the next argument', () => {
-    const { flags, positional } = parse(['--help', 'extra', '-v']);
+    const { flags, positional } = parse(['--help', 'extra', '-stream']);
     expect(flags.get('help')).toBe('true');
-    expect(flags.get('v')).toBe('true');
+    expect(flags.get('stream')).toBe('true');
     expect(positional).toEqual(['extra']);
   });
 
@@ -50,12 +51,31 @@ describe('parseFlags', () => {
   });
 
   it('an unknown flag is an error naming it as typed', () => {
-    expect(() => parse(['--no-such-flag'])).toThrow('unknown flag: --no-such-flag');
-    expect(() => parse(['-conifg', 'x.yaml'])).toThrow('unknown flag: -conifg');
+    expect(() => parse(['--no-such-flag'])).toThrow('unknown flag "--no-such-flag"');
+    expect(() => parse(['-conifg', 'x.yaml'])).toThrow('unknown flag "-conifg"');
   });
 
   it('a value flag at the end with no value is an error', () => {
     expect(() => parse(['-config'])).toThrow('flag -config needs a value');
     expect(() => parse(['-log-level', 'info', '--port'])).toThrow('flag --port needs a value');
+  });
+
+  it('aliases map to one flag; booleans take =true/=false and --no-name', () => {
+    expect(parse(['-h']).flags.get('help')).toBe('true');
+    expect(parse(['--stream=false']).flags.get('stream')).toBe('false');
+    expect(parse(['--stream', '--no-stream']).flags.get('stream')).toBe('false');
+    expect(() => parse(['--stream=maybe'])).toThrow(
+      '--stream takes no value, or =true / =false (got "maybe")',
+    );
+  });
+
+  it('keeps repeated flags in order and stops at a lone --', () => {
+    const parsed = parse(['-config', 'a', 'x', '--config=b', '--', '--port', '1']);
+    expect(allValues(parsed, 'config')).toEqual(['a', 'b']);
+    expect(parsed.positional).toEqual(['x', '--port', '1']);
+  });
+
+  it('names an unknown flag without its value', () => {
+    expect(() => parse(['--bogus=1'])).toThrow('unknown flag "--bogus"');
   });
 });

@@ -1,0 +1,10 @@
+export type { Command } from './command.ts';
+export {
+  allValues,
+  type FlagEntry,
+  FlagError,
+  type FlagSpec,
+  flagOn,
+  type ParsedFlags,
+  parseFlags,
+} from './parse-flags.ts';
