@@ -34,6 +34,12 @@ export const LitellmParamsSchema = z.strictObject({
   rpm_limit: z.number().int().positive().nullish(),
   /** Ours: cap concurrent requests sent to this backend (match vLLM `max_num_seqs`); null = unlimited. */
   max_concurrency: z.number().int().positive().nullish(),
+  /**
+   * Ours: how many sequences the engine runs at once (vLLM `--max-num-seqs`, SGLang
+   * `--max-running-requests`); a capacity hint for least-waiting, written by `llm-router deploy`. Unlike
+   * max_concurrency it caps nothing: requests beyond it queue at the engine. null = learn it.
+   */
+  max_num_seqs: z.number().int().positive().nullish(),
   /** Ours: scrape `<base>/metrics`; null = decided by `monitor.skip_sources`. */
   scrape_metrics: z.boolean().nullish(),
   /** LiteLLM keys we accept and ignore so existing files keep loading. */

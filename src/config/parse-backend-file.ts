@@ -68,6 +68,7 @@ export function parseBackendFile(text: string, file: string, options: BackendFil
       sourceType,
       rpmLimit: params.rpm_limit ?? null,
       maxConcurrency: params.max_concurrency ?? null,
+      maxNumSeqs: params.max_num_seqs ?? null,
       supportsVision: params.supports_vision ?? false,
       scrapeMetrics: params.scrape_metrics ?? !options.skipMetricsSources.includes(sourceType),
       metricsUrl: metricsUrlOf(apiBase),

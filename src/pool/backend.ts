@@ -16,6 +16,8 @@ export interface Backend {
   readonly sourceType: string;
   readonly rpmLimit: number | null;
   readonly maxConcurrency: number | null;
+  /** Engine slot count from `max_num_seqs` (a capacity hint, not a cap); null when not configured. */
+  readonly maxNumSeqs: number | null;
   readonly supportsVision: boolean;
   readonly scrapeMetrics: boolean;
   /** `<api_base without /v1>/metrics`. */
@@ -48,6 +50,7 @@ export function sameBackendConfig(a: Backend, b: Backend): boolean {
     a.sourceType === b.sourceType &&
     a.rpmLimit === b.rpmLimit &&
     a.maxConcurrency === b.maxConcurrency &&
+    a.maxNumSeqs === b.maxNumSeqs &&
     a.supportsVision === b.supportsVision &&
     a.scrapeMetrics === b.scrapeMetrics
   );
