@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { GLOBAL_SHARD, shardName } from '../adapters/cloudflare/shard-name.ts';
+import { GLOBAL_SHARD, shardName } from '../src/index.ts';
 import { startWorker } from '../tools/miniflare/start-worker.ts';
 import { BENCH_MODEL, chatBody } from './lib/bodies.ts';
 import { writeResult } from './lib/results.ts';

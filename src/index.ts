@@ -1,7 +1,16 @@
 export { type AppOptions, createApp } from './app/create-app.ts';
 export { errorResponse, jsonResponse } from './app/json-response.ts';
-export { proxyPathOf, upstreamQueryOf } from './app/proxy-route.ts';
 export { ConfigError } from './config/config-error.ts';
+export {
+  backendFileFrom,
+  baseName,
+  type ConfigOverrides,
+  type ConfigTexts,
+  isEnabledBackendFile,
+  type LoadedBackendFile,
+  mainConfigFrom,
+  parseConfigTexts,
+} from './config/config-texts.ts';
 export {
   type LogLevel,
   LogLevelSchema,
@@ -18,8 +27,9 @@ export { collectBody } from './core/collect-body.ts';
 export { ClientGoneError } from './core/dispatch.ts';
 export type { LogFields, Logger } from './core/logger.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
+export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
-export { errorEnvelope, RouterError, routerErrors } from './core/router-error.ts';
+export { errorEnvelope, RouterError, renderError, routerErrors } from './core/router-error.ts';
 export type {
   AbortSignalLike,
   HeaderRecord,
@@ -32,8 +42,24 @@ export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';
 export type { Backend } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
-export { LlmRouter, type LlmRouterDeps, type Readiness } from './router/llm-router.ts';
+export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
+export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';
+export {
+  type BodySource,
+  type FrontDoorResult,
+  type InboundRequest,
+  serveProxy,
+} from './router/front-door.ts';
+export type { HealthListener, Readiness } from './router/health-rounds.ts';
+export { LlmRouter } from './router/llm-router.ts';
+export type { LlmRouterDeps } from './router/router-parts.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
+export { mergeViews } from './state/merge-views.ts';
+export {
+  RemoteRouterState,
+  type RemoteRouterStateOptions,
+  type StateChannel,
+} from './state/remote-router-state.ts';
 export type {
   AcquireRequest,
   AcquireResult,
@@ -42,5 +68,8 @@ export type {
   HealthTransition,
   ProbeReport,
   RouterState,
+  StatePolicy,
   StateView,
 } from './state/router-state.ts';
+export { GLOBAL_SHARD, shardName } from './state/shard-name.ts';
+export { applyStateOp, type StateOp, type StateOpResult } from './state/state-ops.ts';

@@ -1,18 +1,23 @@
+import type { BackgroundTask } from '../../src/index.ts';
+
 const MINUTE_MS = 60_000;
 
 /**
- * Who runs a periodic task: cron triggers fire once a minute, so tasks of a minute or more run on the
- * cron tick (every n-th minute, n = interval rounded to whole minutes); shorter ones need the scheduler
- * object's alarm.
+ * Who runs a periodic task on Workers: cron triggers fire once a minute, so health and scrape rounds of
+ * a minute or more run on the cron tick (every n-th minute, n = period rounded to whole minutes);
+ * shorter ones on the scheduler object's alarm. History samples follow the dashboard's polls and
+ * ejection probes wait for the next round (an ejection is seen by one request's isolate only).
  */
-export function dueOnCron(intervalSeconds: number, scheduledTime: number): boolean {
-  if (intervalSeconds * 1000 < MINUTE_MS) return false;
-  const every = Math.max(1, Math.round(intervalSeconds / 60));
-  return Math.floor(scheduledTime / MINUTE_MS) % every === 0;
+export function runsOnWorker(task: BackgroundTask): boolean {
+  return task === 'health' || task === 'scrape';
 }
 
-/** The alarm period of a sub-minute task, or null when the cron covers it. */
-export function alarmPeriodMs(intervalSeconds: number): number | null {
-  const ms = intervalSeconds * 1000;
-  return ms < MINUTE_MS ? ms : null;
+export function runsOnAlarm(task: BackgroundTask, periodMs: number): boolean {
+  return runsOnWorker(task) && periodMs < MINUTE_MS;
+}
+
+export function dueOnCron(task: BackgroundTask, periodMs: number, scheduledTime: number): boolean {
+  if (!runsOnWorker(task) || periodMs < MINUTE_MS) return false;
+  const every = Math.max(1, Math.round(periodMs / MINUTE_MS));
+  return Math.floor(scheduledTime / MINUTE_MS) % every === 0;
 }

@@ -1,12 +1,6 @@
+import type { ConfigTexts } from '../../src/index.ts';
 import type { WorkerEnv } from './env.ts';
 import { bundledConfig } from './generated/bundled-config.js';
-
-/** The raw config: file name -> YAML text, before any parsing. */
-export interface ConfigTexts {
-  readonly mainFile: string;
-  readonly main: string;
-  readonly backends: Readonly<Record<string, string>>;
-}
 
 /**
  * Bindings win over the bundle, so a test or a per-environment deploy can point the same Worker at other
@@ -22,5 +16,6 @@ export function configTexts(env: WorkerEnv): ConfigTexts {
     }
     backends = Object.fromEntries(Object.entries(parsed).map(([name, text]) => [name, String(text)]));
   }
-  return { mainFile: 'ROUTER_CONFIG', main: env.ROUTER_CONFIG, backends };
+  // The binding holds config.yaml's text: messages name the file users edit, as the bundled config does.
+  return { mainFile: 'config.yaml', main: env.ROUTER_CONFIG, backends };
 }

@@ -1,20 +1,21 @@
 import pkg from '../../package.json' with { type: 'json' };
 import {
   createApp,
-  LlmRouter,
+  createRouter,
+  type LlmRouter,
   type MainConfig,
+  RemoteRouterState,
   type RouterError,
   systemClock,
   systemRandom,
 } from '../../src/index.ts';
 import { createAssetReader } from './asset-reader.ts';
 import { configTexts } from './config-texts.ts';
-import { DurableRouterState } from './durable-router-state.ts';
+import { durableStateChannel } from './durable-state-channel.ts';
 import { millisecondsOf, secretsOf, type WorkerEnv } from './env.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { inboundAuthProblem } from './inbound-auth.ts';
-import { parseConfigTexts } from './parse-config.ts';
-import { DEFAULT_LINGER_MS } from './request-scope.ts';
+import { DEFAULT_LINGER_MS, keepAlive } from './request-scope.ts';
 import { DEFAULT_STALL_MS } from './track-response.ts';
 import { createWorkerLogger } from './worker-logger.ts';
 
@@ -23,7 +24,6 @@ export interface IsolateRouter {
   readonly config: MainConfig;
   readonly router: LlmRouter;
   readonly app: { fetch(request: Request): Response | Promise<Response> };
-  readonly state: DurableRouterState;
   /** Why the Worker refuses traffic (inbound auth missing), or null. */
   readonly refusal: RouterError | null;
   /** How long a finished response may wait for its state calls (RequestScope). */
@@ -65,42 +65,29 @@ export function isolateRouter(env: WorkerEnv): Promise<IsolateRouter> {
 
 async function build(env: WorkerEnv): Promise<IsolateRouter> {
   const secrets = secretsOf(env);
-  const { config, files } = parseConfigTexts(configTexts(env), secrets);
-  const log = createWorkerLogger(config.log.level);
-  const http = config.http_client;
-  // view() fans out to the shards of the models configured right now, which only the router's pool knows.
-  const state: DurableRouterState = new DurableRouterState(
-    env.ROUTER_STATE,
-    () => router.pool.snapshot.models,
-  );
-  const router: LlmRouter = new LlmRouter({
-    config,
-    state,
-    transport: createFetchTransport({
-      headersTimeoutMs: Math.min(http.connect_timeout + http.header_timeout, http.request_timeout) * 1000,
-      idleTimeoutMs: http.idle_timeout * 1000,
-      requestTimeoutMs: http.request_timeout * 1000,
-    }),
+  const { router, config, log } = await createRouter(configTexts(env), {
     clock: systemClock,
     random: systemRandom,
-    log,
     secrets,
     // Workers expose no memory figure; the dashboard shows the runtime instead.
     systemInfo: () => ({ memoryMb: null, runtime: 'cloudflare-workers', version: pkg.version }),
+    log: (config) => createWorkerLogger(config.log.level),
+    transport: ({ http_client: http }) =>
+      createFetchTransport({
+        headersTimeoutMs: Math.min(http.connect_timeout + http.header_timeout, http.request_timeout) * 1000,
+        idleTimeoutMs: http.idle_timeout * 1000,
+        requestTimeoutMs: http.request_timeout * 1000,
+      }),
+    state: (_config, models) =>
+      new RemoteRouterState(durableStateChannel(env.ROUTER_STATE), { models, onSend: keepAlive }),
     sharedRounds: true,
     saturationPollMs: SATURATION_POLL_MS,
   });
-  for (const file of files) {
-    for (const warning of file.warnings) log.warn(warning);
-    const change = await router.applyBackendFile(file.file, file.backends, true);
-    for (const duplicate of change.duplicates) log.warn('duplicate backend ignored', { backend: duplicate });
-  }
   const serveStatic = config.dashboard.enabled && env.ASSETS ? createAssetReader(env.ASSETS) : undefined;
   return {
     config,
     router,
     app: createApp({ router, log, serveStatic }),
-    state,
     refusal: inboundAuthProblem(config, secrets, env),
     lingerMs: millisecondsOf(env, 'ROUTER_LINGER_MS', DEFAULT_LINGER_MS),
     stallMs: millisecondsOf(env, 'ROUTER_STALL_MS', DEFAULT_STALL_MS),

@@ -1,4 +1,4 @@
-import type { MemoryRouterState, StateView } from '../../src/index.ts';
+import type { MemoryRouterState, StatePolicy, StateView } from '../../src/index.ts';
 
 /** Storage key of a state object's persisted backends. */
 export const PERSISTED_KEY = 'backends';
@@ -25,6 +25,15 @@ export function persistedBackends(view: StateView, models: ReadonlyMap<string, s
   });
 }
 
+/** A restored 429 hold is a rate-limited release, which no threshold judges. */
+const RESTORE_POLICY: StatePolicy = {
+  strategy: 'simple-shuffle',
+  staleAfterMs: 0,
+  ejectAfterFailures: Number.POSITIVE_INFINITY,
+  probeFailureThreshold: Number.POSITIVE_INFINITY,
+  recoveryThreshold: 1,
+};
+
 /**
  * Put saved backends back into a fresh state through its own methods: `register` with the saved health,
  * and a hold still in the future as the upstream 429 that set it (a release of an attempt the fresh
@@ -49,7 +58,7 @@ export function restorePersisted(
       sawFirstByte: true,
       latencyMs: 0,
       ttftMs: null,
-      failureThreshold: Number.POSITIVE_INFINITY,
+      policy: RESTORE_POLICY,
     });
   }
 }

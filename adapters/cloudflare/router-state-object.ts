@@ -2,7 +2,10 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   type AcquireRequest,
   type AcquireResult,
+  applyStateOp,
   MemoryRouterState,
+  type StateOp,
+  type StateOpResult,
   type StateView,
 } from '../../src/index.ts';
 import type { WorkerEnv } from './env.ts';
@@ -12,7 +15,6 @@ import {
   persistedBackends,
   restorePersisted,
 } from './persisted-health.ts';
-import type { StateOp, StateOpResult } from './state-ops.ts';
 
 /**
  * One shard of the router's live state (one object per model, plus a `global` one for requests that
@@ -82,30 +84,10 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
   }
 
   #applyOne(op: StateOp): StateOpResult {
-    const state = this.#state;
-    switch (op.op) {
-      case 'register':
-        state.register(op.model, op.entries);
-        for (const entry of op.entries) this.#registered.set(entry.id, op.model);
-        return null;
-      case 'retire':
-        state.retire(op.model, op.ids);
-        for (const id of op.ids) this.#registered.delete(id);
-        return null;
-      case 'firstByte':
-        state.firstByte(op.model, op.id);
-        return null;
-      case 'release':
-        return state.release({ ...op.report, now: this.#now(op.report.now) });
-      case 'applyProbe':
-        return state.applyProbe({ ...op.report, now: this.#now(op.report.now) });
-      case 'applyLoad':
-        state.applyLoad(op.model, op.id, op.load, this.#now(op.now));
-        return null;
-      case 'recordRequest':
-        state.recordRequest(op.record);
-        return null;
-    }
+    if (op.op === 'register') for (const entry of op.entries) this.#registered.set(entry.id, op.model);
+    if (op.op === 'retire') for (const id of op.ids) this.#registered.delete(id);
+    // MemoryRouterState answers synchronously.
+    return applyStateOp(this.#state, op, (callerNow) => this.#now(callerNow)) as StateOpResult;
   }
 }
 

@@ -1,6 +1,6 @@
-import { ConfigError, errorResponse, RouterError } from '../../src/index.ts';
+import { BACKGROUND_TASKS, ConfigError, errorResponse, RouterError } from '../../src/index.ts';
 import { SCHEDULER_NAME } from './background-scheduler.ts';
-import { alarmPeriodMs, dueOnCron } from './cadence.ts';
+import { dueOnCron, runsOnAlarm } from './cadence.ts';
 import type { WorkerEnv } from './env.ts';
 import { isolateRouter } from './isolate-router.ts';
 import { RequestScope } from './request-scope.ts';
@@ -22,7 +22,8 @@ export default {
     if (isolate.refusal && path !== '/health') return errorResponse(isolate.refusal);
     // No process lives long enough to sample once a second: the isolate serving the dashboard samples
     // each time the page polls its history.
-    if (path === '/api/history' && request.method === 'GET') await isolate.router.sampleHistory();
+    if (path === '/api/history' && request.method === 'GET')
+      await isolate.router.background.runNow('history');
     const scope = new RequestScope((promise) => ctx.waitUntil(promise), isolate.lingerMs);
     let response: Response;
     try {
@@ -42,14 +43,13 @@ export default {
 
 /** Minute-or-longer rounds run here; sub-minute ones belong to the scheduler object, re-armed each tick. */
 async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void> {
-  const { config, router } = await isolateRouter(env);
+  const { background } = (await isolateRouter(env)).router;
   const work: Promise<void>[] = [];
-  if (dueOnCron(config.health_check.interval, scheduledTime)) work.push(router.runHealthRound());
-  if (dueOnCron(config.monitor.collect_interval, scheduledTime)) work.push(router.scrapeRound());
-  if (
-    alarmPeriodMs(config.health_check.interval) !== null ||
-    alarmPeriodMs(config.monitor.collect_interval) !== null
-  ) {
+  for (const task of BACKGROUND_TASKS) {
+    const periodMs = background.periodMs(task);
+    if (dueOnCron(task, periodMs, scheduledTime)) work.push(background.runNow(task));
+  }
+  if (BACKGROUND_TASKS.some((task) => runsOnAlarm(task, background.periodMs(task)))) {
     work.push(env.SCHEDULER.get(env.SCHEDULER.idFromName(SCHEDULER_NAME)).ensureArmed());
   }
   const failed = (await Promise.allSettled(work)).filter((result) => result.status === 'rejected');

@@ -2,21 +2,24 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type LlmRouter, type Logger, type MainConfig } from '../../src/index.ts';
 import {
-  backendDirOf,
   backendFileFrom,
+  ConfigError,
   type ConfigOverrides,
+  type LlmRouter,
   type LoadedBackendFile,
-  listBackendFiles,
+  type Logger,
+  type MainConfig,
   mainConfigFrom,
-  readBackendText,
-} from './load-config.ts';
+} from '../../src/index.ts';
+import { backendDirOf, listBackendFiles, readBackendText } from './load-config.ts';
 
 export interface ConfigReloaderOptions {
   readonly configPath: string;
   readonly overrides: ConfigOverrides;
   readonly router: LlmRouter;
+  /** The config the router was started with (with overrides): the base every reload compares against. */
+  readonly config: MainConfig;
   readonly log: Logger;
   /** Called after a valid config.yaml was applied (e.g. to change the log level). */
   readonly onMainConfig?: (config: MainConfig) => void;
@@ -79,6 +82,8 @@ export class ConfigReloader {
   readonly #emptySince = new Map<string, number>();
   #dirError: { readonly dir: string; readonly message: string } | null = null;
   #mainText: string | null = null;
+  /** config.yaml as last applied (with overrides, host/port/http_client as started). */
+  #config: MainConfig;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #watchers: FSWatcher[] = [];
@@ -88,12 +93,13 @@ export class ConfigReloader {
 
   constructor(options: ConfigReloaderOptions) {
     this.#options = options;
+    this.#config = options.config;
     this.#debounceMs = options.debounceMs ?? 200;
   }
 
   /** Record what startup applied, so the first reload only touches what changed since. */
   async remember(files: readonly LoadedBackendFile[]): Promise<void> {
-    for (const file of files) this.#texts.set(resolve(file.path), file.text);
+    for (const file of files) this.#texts.set(resolve(file.file), file.text);
     this.#mainText = await readMainText(this.#options.configPath);
   }
 
@@ -103,7 +109,7 @@ export class ConfigReloader {
   }
 
   start(): void {
-    const { configPath, router } = this.#options;
+    const { configPath } = this.#options;
     this.#stopped = false;
     // An event says a write began, not that it ended: writeFile truncates first, and on a busy machine
     // its write can come long after. So an event-driven reload also applies only what two reads agree on,
@@ -115,7 +121,7 @@ export class ConfigReloader {
     };
     if (this.#options.watch !== false) {
       // Watch directories, not files: editors and `mv` replace the inode, which file watches lose.
-      for (const dir of new Set([dirname(resolve(configPath)), backendDirOf(configPath, router.config)])) {
+      for (const dir of new Set([dirname(resolve(configPath)), backendDirOf(configPath, this.#config)])) {
         try {
           const watcher = watch(dir, { persistent: false }, schedule);
           watcher.on('error', () => undefined);
@@ -167,13 +173,13 @@ export class ConfigReloader {
 
   async #reloadBackends(settle: boolean): Promise<void> {
     const { router, configPath } = this.#options;
-    const config = router.config;
+    const config = this.#config;
     const dir = backendDirOf(configPath, config);
     const listed = await this.#list(dir, config);
     if (listed === null) return;
     // Files applied before but no longer listed (deleted, renamed, or their source disabled) are removed.
     const paths = [
-      ...new Set([...listed, ...router.pool.files.map((p) => resolve(p)), ...this.#texts.keys()]),
+      ...new Set([...listed, ...router.backendFiles.map((p) => resolve(p)), ...this.#texts.keys()]),
     ];
     let reads = await readAll(paths, listed);
     let pending = paths.filter((path) => this.#needsWork(path, reads.get(path)));
@@ -212,14 +218,14 @@ export class ConfigReloader {
       // Without a listing every file would look deleted and the pool would empty: keep it, say why.
       const message = error instanceof ConfigError ? error.message : String(error);
       if (this.#dirError?.dir !== dir || this.#dirError.message !== message) {
-        if (this.#dirError) router.clearConfigError(this.#dirError.dir);
+        if (this.#dirError) router.configStatus.clear(this.#dirError.dir);
         this.#dirError = { dir, message };
-        router.reportConfigError(dir, message);
+        router.configStatus.report(dir, message);
       }
       return null;
     }
     if (this.#dirError) {
-      router.clearConfigError(this.#dirError.dir);
+      router.configStatus.clear(this.#dirError.dir);
       this.#dirError = null;
     }
     return new Set(files.map((path) => resolve(path)));
@@ -238,14 +244,14 @@ export class ConfigReloader {
     let loaded: LoadedBackendFile;
     try {
       if ('error' in read) throw new ConfigError(path, [read.error]);
-      loaded = backendFileFrom(path, read.text, config);
+      loaded = backendFileFrom(path, read.text, config, (name) => process.env[name]);
     } catch (error) {
       this.#rejected.set(path, read);
-      router.reportConfigError(path, error instanceof ConfigError ? error.message : String(error));
+      router.configStatus.report(path, error instanceof ConfigError ? error.message : String(error));
       return;
     }
     this.#rejected.delete(path);
-    router.clearConfigError(path);
+    router.configStatus.clear(path);
     if (this.#texts.has(path) && this.#texts.get(path) === loaded.text) return;
     this.#texts.set(path, loaded.text);
     for (const warning of loaded.warnings) log.warn(warning);
@@ -267,20 +273,22 @@ export class ConfigReloader {
       if ((await readMainText(configPath)) !== text) return;
     }
     this.#mainText = text;
-    const before = router.config;
+    const before = this.#config;
     let next: MainConfig;
     try {
       next = mainConfigFrom(text, configPath, this.#options.overrides);
-      router.updateConfig({
+      const applied = {
         ...next,
         server: { ...next.server, host: before.server.host, port: before.server.port },
         http_client: before.http_client,
-      });
+      };
+      router.updateConfig(applied);
+      this.#config = applied;
     } catch (error) {
-      router.reportConfigError(configPath, error instanceof ConfigError ? error.message : String(error));
+      router.configStatus.report(configPath, error instanceof ConfigError ? error.message : String(error));
       return;
     }
-    router.clearConfigError(configPath);
+    router.configStatus.clear(configPath);
     for (const [key, read] of RESTART_ONLY) {
       if (read(before) !== read(next)) log.warn('setting changed but needs a restart to apply', { key });
     }

@@ -1,58 +1,22 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
-  type Backend,
   ConfigError,
+  type ConfigTexts,
   type MainConfig,
-  parseBackendFile,
-  parseMainConfig,
+  mainConfigFrom,
   sourceOfFile,
 } from '../../src/index.ts';
 
-export interface ConfigOverrides {
-  readonly logLevel?: MainConfig['log']['level'];
-  readonly enabledSources?: readonly string[];
-  readonly port?: number;
-  readonly host?: string;
-}
-
-export interface LoadedBackendFile {
-  readonly path: string;
-  /** Text as read (null when the file is gone), so a reload can skip unchanged files. */
-  readonly text: string | null;
-  readonly backends: Backend[];
-  readonly warnings: string[];
-}
-
-/** Read and validate config.yaml, apply CLI overrides; throws ConfigError naming file, key and problem. */
-export async function loadMainConfig(path: string, overrides: ConfigOverrides = {}): Promise<MainConfig> {
-  let text: string;
+/** config.yaml's text; a missing or unreadable file is a ConfigError naming it. */
+export async function readMainText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError(path, [
       `cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     ]);
   }
-  return mainConfigFrom(text, path, overrides);
-}
-
-/** Validate config.yaml text already read (a reload applies exactly the text it saw settle). */
-export function mainConfigFrom(text: string, path: string, overrides: ConfigOverrides = {}): MainConfig {
-  const config = parseMainConfig(text, path);
-  return {
-    ...config,
-    server: {
-      ...config.server,
-      ...(overrides.port === undefined ? {} : { port: overrides.port }),
-      ...(overrides.host === undefined ? {} : { host: overrides.host }),
-    },
-    log: { ...config.log, ...(overrides.logLevel ? { level: overrides.logLevel } : {}) },
-    backends: {
-      ...config.backends,
-      ...(overrides.enabledSources ? { enabled_sources: [...overrides.enabledSources] } : {}),
-    },
-  };
 }
 
 /** `backends.config_dir` is resolved relative to the main config file, not the working directory. */
@@ -79,13 +43,6 @@ export async function listBackendFiles(dir: string, enabledSources: readonly str
     .map((name) => join(dir, name));
 }
 
-/** Read and validate one backend file; a missing file yields no backends (it was deleted). */
-export async function loadBackendFile(path: string, config: MainConfig): Promise<LoadedBackendFile> {
-  if (sourceOfFile(basename(path), config.backends.enabled_sources) === undefined)
-    return { path, text: null, backends: [], warnings: [] };
-  return backendFileFrom(path, await readBackendText(path), config);
-}
-
 /** A backend file's text, or null when it does not exist; other read errors throw ConfigError. */
 export async function readBackendText(path: string): Promise<string | null> {
   try {
@@ -96,14 +53,32 @@ export async function readBackendText(path: string): Promise<string | null> {
   }
 }
 
-/** Validate backend file text already read; null (deleted) or a disabled source yields no backends. */
-export function backendFileFrom(path: string, text: string | null, config: MainConfig): LoadedBackendFile {
-  const source = sourceOfFile(basename(path), config.backends.enabled_sources);
-  if (source === undefined || text === null) return { path, text: null, backends: [], warnings: [] };
-  const parsed = parseBackendFile(text, path, {
-    source,
-    secrets: (name) => process.env[name],
-    skipMetricsSources: config.monitor.skip_sources,
+/**
+ * config.yaml and the enabled backend files as texts, for the core's createRouter. `onDirProblem` hears
+ * why the backend directory gave no files (unreadable or empty); neither is fatal: a reload picks them up.
+ */
+export async function readConfigTexts(
+  configPath: string,
+  enabledSources: readonly string[] | undefined,
+  onDirProblem: (message: string, fields: Record<string, string>) => void,
+): Promise<ConfigTexts> {
+  const main = await readMainText(configPath);
+  // Parsed once here only to find the backend directory; createRouter reports any problem with it.
+  const config = mainConfigFrom(main, configPath, enabledSources ? { enabledSources } : {});
+  const dir = backendDirOf(configPath, config);
+  const files = await listBackendFiles(dir, config.backends.enabled_sources).catch((error: unknown) => {
+    onDirProblem('cannot read backend directory', { dir, error: String(error) });
+    return [];
   });
-  return { path, text, backends: parsed.backends, warnings: parsed.warnings };
+  if (files.length === 0)
+    onDirProblem('no backend files found', {
+      dir,
+      enabled_sources: config.backends.enabled_sources.join(','),
+    });
+  const backends: Record<string, string> = {};
+  for (const file of files) {
+    const text = await readBackendText(file);
+    if (text !== null) backends[file] = text;
+  }
+  return { mainFile: configPath, main, backends };
 }

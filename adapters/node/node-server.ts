@@ -4,14 +4,12 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import {
   ClientGoneError,
-  errorEnvelope,
   type LlmRouter,
   type Logger,
   type ProxyResponse,
-  proxyPathOf,
   RouterError,
-  routerErrors,
-  upstreamQueryOf,
+  renderError,
+  serveProxy,
 } from '../../src/index.ts';
 import { answerClientError } from './answer-client-error.ts';
 import { ClientSignal } from './client-signal.ts';
@@ -26,9 +24,9 @@ export interface NodeServerOptions {
 }
 
 /**
- * HTTP server for the Node adapter. POST /v1/* takes a fast path straight from node:http into the core
- * (no Web Request/ReadableStream per request: those conversions cost ~30% of throughput here, see
- * bench/overhead); every other route goes through the same Hono app the Worker serves.
+ * HTTP server for the Node adapter. POST /v1/* takes a fast path straight from node:http into the core's
+ * front door (no Web Request/ReadableStream per request: those conversions cost ~30% of throughput here,
+ * see bench/overhead); every other route goes through the same Hono app the Worker serves.
  */
 export function createNodeServer(options: NodeServerOptions): Server {
   const { router, log } = options;
@@ -48,17 +46,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
       noDelay: true,
     },
     (req, res) => {
-      const path = proxyPathOf(req.method ?? '', pathnameOf(req.url ?? '/'));
-      if (path === null) {
-        void honoListener(req, res);
-        return;
-      }
-      if (typeof path !== 'string') {
-        req.resume();
-        writeError(res, path);
-        return;
-      }
-      handleProxy(router, log, path, req, res).catch((error: unknown) => {
+      handleRequest(router, honoListener, log, req, res).catch((error: unknown) => {
         log.error('proxy handler failed', { error: error instanceof Error ? error.message : String(error) });
         if (!res.headersSent)
           writeError(res, new RouterError(500, 'server_error', 'internal_error', 'internal router error'));
@@ -70,61 +58,52 @@ export function createNodeServer(options: NodeServerOptions): Server {
   return server;
 }
 
-function pathnameOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-async function handleProxy(
+/** POST /v1/* through the core's front door; anything it does not proxy goes to the Hono app. */
+async function handleRequest(
   router: LlmRouter,
+  honoListener: ReturnType<typeof getRequestListener>,
   log: Logger,
-  path: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  if (!router.authorize(req.headers.authorization)) {
-    req.resume();
-    writeError(res, routerErrors.invalidApiKey());
+  // Only POST can be proxied: everything else goes to Hono without a ClientSignal or close listener.
+  if (req.method !== 'POST') {
+    await honoListener(req, res);
     return;
   }
   const signal = new ClientSignal();
-  // The client leaving at any stage aborts the upstream exchange, so the GPU stops generating.
-  res.once('close', () => {
+  const onClose = () => {
     if (!res.writableFinished) signal.abort(new ClientGoneError('client disconnected'));
+  };
+  const result = await serveProxy(router, {
+    method: 'POST',
+    target: req.url ?? '/',
+    headers: req.headers,
+    body: {
+      read: (maxBytes) => {
+        // The client leaving at any stage from here aborts the upstream exchange, so the GPU stops.
+        res.once('close', onClose);
+        return readRequestBody(req, maxBytes);
+      },
+    },
+    signal,
   });
-
-  let body: Uint8Array[];
-  try {
-    body = await readRequestBody(req, router.config.server.max_body_mb * 1024 * 1024);
-  } catch (error) {
-    if (signal.aborted) return;
-    const routerError = error instanceof RouterError ? error : routerErrors.badBody();
-    // Close after answering: the rest of an oversized body is not worth reading.
-    writeError(res, routerError, routerError.status === 413);
-    return;
-  }
-
-  let response: ProxyResponse;
-  try {
-    response = await router.proxy({
-      path,
-      query: upstreamQueryOf(req.url ?? ''),
-      headers: req.headers,
-      body,
-      signal,
-    });
-  } catch (error) {
-    if (error instanceof ClientGoneError || signal.aborted) {
+  switch (result.kind) {
+    case 'not-proxied':
+      await honoListener(req, res);
+      return;
+    case 'client-gone':
       res.destroy();
       return;
-    }
-    if (error instanceof RouterError) {
-      writeError(res, error);
+    case 'error':
+      // Drain what is left of a small request to keep the connection; an oversized one is closed instead.
+      if (!result.close) req.resume();
+      writeError(res, result.error, result.close);
       return;
-    }
-    throw error;
+    case 'response':
+      await writeProxyResponse(res, result.response, log);
+      return;
   }
-  await writeProxyResponse(res, response, log);
 }
 
 async function writeProxyResponse(res: ServerResponse, response: ProxyResponse, log: Logger): Promise<void> {
@@ -164,12 +143,11 @@ function writeError(res: ServerResponse, error: RouterError, close = false): voi
     res.destroy();
     return;
   }
-  const text = errorEnvelope(error);
-  res.writeHead(error.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...error.headers,
+  const { status, headers, body } = renderError(error);
+  res.writeHead(status, {
+    ...headers,
+    'content-length': Buffer.byteLength(body),
     ...(close ? { connection: 'close' } : {}),
   });
-  res.end(text);
+  res.end(body);
 }

@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import {
   type Clock,
   ConfigError,
+  type ConfigOverrides,
   createApp,
-  LlmRouter,
+  createRouter,
+  type LlmRouter,
   type Logger,
   MemoryRouterState,
   type Random,
@@ -14,17 +16,10 @@ import type { SimServer } from '../../tools/sim/index.ts';
 import { ConfigReloader } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
-import {
-  backendDirOf,
-  type ConfigOverrides,
-  listBackendFiles,
-  loadBackendFile,
-  loadMainConfig,
-} from './load-config.ts';
+import { readConfigTexts } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
-import { probeAfterEjection } from './probe-after-ejection.ts';
 import { PUBLIC_DIR, VERSION } from './project-files.ts';
-import { repeatEvery } from './repeat-every.ts';
+import { runBackground } from './run-background.ts';
 import { createStaticFiles } from './static-files.ts';
 import { createUndiciTransport } from './undici-transport.ts';
 
@@ -48,66 +43,45 @@ export interface RunningRouter {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Composition root of the Node service: config files, transport, state, server, schedules. */
+/** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
-  const config = await loadMainConfig(options.configPath, options);
-  const consoleLog = createConsoleLogger({ level: config.log.level });
-  const log = options.log ?? consoleLog;
-  const clock = options.clock ?? systemClock;
-  const transport = createUndiciTransport({
-    connectTimeoutMs: config.http_client.connect_timeout * 1000,
-    headersTimeoutMs: config.http_client.header_timeout * 1000,
-    idleTimeoutMs: config.http_client.idle_timeout * 1000,
-    requestTimeoutMs: config.http_client.request_timeout * 1000,
-    maxConnsPerHost: config.http_client.max_conns_per_host,
-    keepAliveTimeoutMs: config.http_client.keep_alive_timeout * 1000,
-  });
-  const random = options.random ?? systemRandom;
-  const router = new LlmRouter({
-    config,
-    state: new MemoryRouterState(random),
-    transport,
-    clock,
-    random,
-    log,
-    secrets: (name) => process.env[name],
-    configFile: options.configPath,
-    systemInfo: () => ({
-      memoryMb: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
-      runtime: `node ${process.version}`,
-      version: VERSION,
-    }),
-  });
-
-  const dir = backendDirOf(options.configPath, config);
-  // An unreadable directory at startup is not fatal: the router starts empty and a reload picks it up.
-  const files = await listBackendFiles(dir, config.backends.enabled_sources).catch((error: unknown) => {
-    log.warn('cannot read backend directory', { dir, error: String(error) });
-    return [];
-  });
-  if (files.length === 0)
-    log.warn('no backend files found', { dir, enabled_sources: config.backends.enabled_sources.join(',') });
-  const loaded = [];
-  for (const file of files) loaded.push(await loadBackendFile(file, config));
+  let consoleLog: ReturnType<typeof createConsoleLogger> | undefined;
+  const early = options.log ?? createConsoleLogger({ level: options.logLevel ?? 'info' });
+  const texts = await readConfigTexts(options.configPath, options.enabledSources, (message, fields) =>
+    early.warn(message, fields),
+  );
+  const { router, config, log, transport, files } = await createRouter(
+    texts,
+    {
+      clock: options.clock ?? systemClock,
+      random: options.random ?? systemRandom,
+      secrets: (name) => process.env[name],
+      systemInfo: () => ({
+        memoryMb: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
+        runtime: `node ${process.version}`,
+        version: VERSION,
+      }),
+      log: (config) => {
+        consoleLog = createConsoleLogger({ level: config.log.level });
+        return options.log ?? consoleLog;
+      },
+      transport: (config) =>
+        createUndiciTransport({
+          connectTimeoutMs: config.http_client.connect_timeout * 1000,
+          headersTimeoutMs: config.http_client.header_timeout * 1000,
+          idleTimeoutMs: config.http_client.idle_timeout * 1000,
+          requestTimeoutMs: config.http_client.request_timeout * 1000,
+          maxConnsPerHost: config.http_client.max_conns_per_host,
+          keepAliveTimeoutMs: config.http_client.keep_alive_timeout * 1000,
+        }),
+      state: (_config, _models) => new MemoryRouterState(options.random ?? systemRandom),
+    },
+    options,
+  );
 
   const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
-    ? await startDemoFleet(
-        loaded.flatMap((file) => file.backends),
-        log,
-      )
+    ? await startDemoFleet(router.snapshot.backends, log)
     : [];
-
-  for (const file of loaded) {
-    for (const warning of file.warnings) log.warn(warning);
-    const change = await router.applyBackendFile(file.path, file.backends, true);
-    for (const duplicate of change.duplicates) log.warn('duplicate backend ignored', { backend: duplicate });
-  }
-  const snapshot = router.pool.snapshot;
-  log.info('backends loaded', {
-    backends: snapshot.backends.length,
-    models: snapshot.models.length,
-    files: files.length,
-  });
 
   const app = createApp({
     router,
@@ -138,52 +112,18 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       web_port: config.dashboard.web_port,
     });
 
-  let firstRound = true;
-  const stopHealth = repeatEvery(
-    () => router.config.health_check.interval * 1000,
-    async () => {
-      await router.runHealthRound();
-      if (!firstRound) return;
-      firstRound = false;
-      if (router.config.health_check.prune_unhealthy_on_start) {
-        const pruned = await router.pruneUnhealthy();
-        if (pruned.length > 0) {
-          log.warn('pruned backends that failed the first health check (config files unchanged)', {
-            backends: pruned.join(', '),
-          });
-        }
-      }
-      log.info('first health round finished', { ready: (await router.readiness()).reason });
-    },
-    (error) => log.error('health round failed', { error: String(error) }),
-  );
-  const stopEjectionProbes = probeAfterEjection(router, (error) =>
-    log.error('probe after ejection failed', { error: String(error) }),
-  );
-
+  const stopBackground = runBackground(router);
   const reloader = new ConfigReloader({
     configPath: options.configPath,
     overrides: options,
     router,
+    config,
     log,
-    onMainConfig: (next) => consoleLog.setLevel(options.logLevel ?? next.log.level),
+    onMainConfig: (next) => consoleLog?.setLevel(options.logLevel ?? next.log.level),
     ...options.reload,
   });
-  await reloader.remember(loaded);
+  await reloader.remember(files);
   reloader.start();
-
-  const stopScrape = repeatEvery(
-    () => router.config.monitor.collect_interval * 1000,
-    () => router.scrapeRound(),
-    (error) => log.error('metrics round failed', { error: String(error) }),
-  );
-
-  const historyTimer = setInterval(() => {
-    router
-      .sampleHistory()
-      .catch((error: unknown) => log.debug('history sample failed', { error: String(error) }));
-  }, 1000);
-  historyTimer.unref();
 
   let closed = false;
   return {
@@ -196,11 +136,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       if (closed) return;
       closed = true;
       router.startDraining();
-      stopHealth();
-      stopEjectionProbes();
+      stopBackground();
       reloader.stop();
-      stopScrape();
-      clearInterval(historyTimer);
       server.close();
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;

@@ -44,10 +44,21 @@ export async function loadRouterCore(root: string | null): Promise<RouterCore> {
     staleAfterMs(collectIntervalS) {
       if (settings === null) return collectIntervalS * 3000;
       const text = JSON.stringify(mainConfigObject('least-waiting', collectIntervalS));
-      return settings.dispatchSettingsFrom(src.parseMainConfig(text, 'virtual.yaml')).staleAfterMs;
+      const built: { staleAfterMs?: number; statePolicy?: { staleAfterMs: number } } =
+        settings.dispatchSettingsFrom(src.parseMainConfig(text, 'virtual.yaml'));
+      return built.statePolicy?.staleAfterMs ?? built.staleAfterMs ?? collectIntervalS * 3000;
     },
   };
 }
+
+/** Thresholds of the replayed state (no failures happen in a replay; strategy and staleness per run). */
+const POLICY = {
+  strategy: 'least-waiting' as StrategyName,
+  staleAfterMs: 3000,
+  ejectAfterFailures: 3,
+  probeFailureThreshold: 3,
+  recoveryThreshold: 1,
+};
 
 interface Seq {
   readonly arrival: Arrival;
@@ -193,14 +204,17 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         let backend: number;
         if (oracle) backend = oracle.pick().backend;
         else {
-          const acquired = state.acquire({
+          // Both request shapes: the policy object, and the fields older checkouts (--router-root) read.
+          const request = {
             model: MODEL,
             candidates,
             tried: [],
-            strategy: dispatch as StrategyName,
             now,
+            policy: { ...POLICY, strategy: dispatch as StrategyName, staleAfterMs },
+            strategy: dispatch as StrategyName,
             staleAfterMs,
-          });
+          };
+          const acquired = state.acquire(request);
           if (acquired.kind !== 'acquired') throw new Error(`virtual: acquire returned ${acquired.kind}`);
           backend = ids.indexOf(acquired.id);
         }
@@ -227,17 +241,19 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         const e2eMs = seq.completeAt - seq.arrival.atMs;
         if (oracle) oracle.done(seq.backend);
         else {
-          state.release({
+          const report = {
             model: MODEL,
             id: ids[seq.backend]!,
             now,
-            outcome: 'success',
+            outcome: 'success' as const,
             chargedAt: seq.arrival.atMs,
             sawFirstByte: true,
             latencyMs: e2eMs,
             ttftMs,
+            policy: POLICY,
             failureThreshold: 3,
-          });
+          };
+          state.release(report);
         }
         records[seq.arrival.index] = {
           index: seq.arrival.index,

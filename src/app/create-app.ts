@@ -3,11 +3,10 @@ import { collectBody } from '../core/collect-body.ts';
 import { ClientGoneError } from '../core/dispatch.ts';
 import type { Logger } from '../core/logger.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
-import { renderRouterMetrics } from '../metrics/render-router-metrics.ts';
+import { serveProxy } from '../router/front-door.ts';
 import type { LlmRouter } from '../router/llm-router.ts';
 import { errorResponse, jsonResponse } from './json-response.ts';
 import { proxyResponseToWeb } from './proxy-response-to-web.ts';
-import { proxyPathOf } from './proxy-route.ts';
 
 export interface AppOptions {
   readonly router: LlmRouter;
@@ -21,7 +20,7 @@ const KNOWN_PATHS: ReadonlyArray<[RegExp, string]> = [
   [/^\/health$/, 'GET, HEAD'],
   [/^\/ready$/, 'GET, HEAD'],
   [/^\/metrics$/, 'GET, HEAD'],
-  [/^\/v1\/models$/, 'GET, HEAD'],
+  [/^\/v1\/models(\/.+)?$/, 'GET, HEAD'],
   [/^\/v1\/.+/, 'POST'],
   [/^\/api\/(dashboard|history)$/, 'GET, HEAD'],
 ];
@@ -30,6 +29,8 @@ const KNOWN_PATHS: ReadonlyArray<[RegExp, string]> = [
 export function createApp(options: AppOptions): Hono {
   const { router, log } = options;
   const app = new Hono();
+  const denied = (authorization: string | undefined) =>
+    router.authorizeDashboard(authorization) ? null : errorResponse(routerErrors.invalidApiKey());
 
   app.get('/health', () => jsonResponse({ status: 'ok' }));
 
@@ -46,51 +47,62 @@ export function createApp(options: AppOptions): Hono {
     return jsonResponse(router.listModels());
   });
 
+  // Model ids may contain '/' (Qwen/Qwen3-8B): everything after /v1/models/ is the id.
+  app.get('/v1/models/*', (c) => {
+    if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
+    const id = decodeModelId(new URL(c.req.url).pathname.slice('/v1/models/'.length));
+    const model = id === null ? null : router.model(id);
+    return model ? jsonResponse(model) : errorResponse(routerErrors.modelNotFound(id ?? ''));
+  });
+
   app.get('/metrics', async (c) => {
-    if (!router.authorizeDashboard(c.req.header('authorization'))) {
-      return errorResponse(routerErrors.invalidApiKey());
-    }
-    const text = renderRouterMetrics(await router.view(), router.pool.snapshot, router.inflight);
-    return new Response(text, { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+    const refusal = denied(c.req.header('authorization'));
+    if (refusal) return refusal;
+    return new Response(await router.metricsText(), {
+      headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+    });
   });
 
   app.get('/api/dashboard', async (c) => {
-    if (!router.authorizeDashboard(c.req.header('authorization'))) {
-      return errorResponse(routerErrors.invalidApiKey());
-    }
+    const refusal = denied(c.req.header('authorization'));
+    if (refusal) return refusal;
     return jsonResponse(await router.dashboard(), 200, { 'cache-control': 'no-store' });
   });
 
   app.get('/api/history', (c) => {
-    if (!router.authorizeDashboard(c.req.header('authorization'))) {
-      return errorResponse(routerErrors.invalidApiKey());
-    }
+    const refusal = denied(c.req.header('authorization'));
+    if (refusal) return refusal;
     return jsonResponse({ samples: router.history() }, 200, { 'cache-control': 'no-store' });
   });
 
   app.post('/v1/*', async (c) => {
     const raw = c.req.raw;
     const url = new URL(raw.url);
-    const path = proxyPathOf('POST', url.pathname);
-    if (path === null) return errorResponse(routerErrors.methodNotAllowed('POST', 'GET, HEAD'));
-    if (typeof path !== 'string') return errorResponse(path);
-    if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
-    const declared = raw.headers.get('content-length');
-    const maxBytes = router.config.server.max_body_mb * 1024 * 1024;
-    let body: Uint8Array[] = [];
-    try {
-      if (raw.body)
-        body = await collectBody(raw.body, maxBytes, declared === null ? undefined : Number(declared));
-    } catch (error) {
-      if (error instanceof RouterError) throw error;
-      throw routerErrors.badBody();
-    }
     const headers: Record<string, string> = {};
     raw.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const response = await router.proxy({ path, query: url.search, headers, body, signal: raw.signal });
-    return proxyResponseToWeb(response);
+    const declared = raw.headers.get('content-length');
+    const result = await serveProxy(router, {
+      method: 'POST',
+      target: url.pathname + url.search,
+      headers,
+      body: {
+        read: async (maxBytes) =>
+          raw.body ? collectBody(raw.body, maxBytes, declared === null ? undefined : Number(declared)) : [],
+      },
+      signal: raw.signal,
+    });
+    switch (result.kind) {
+      case 'response':
+        return proxyResponseToWeb(result.response);
+      case 'error':
+        return errorResponse(result.error);
+      case 'client-gone':
+        return new Response(null, { status: 499 });
+      case 'not-proxied':
+        return errorResponse(routerErrors.methodNotAllowed('POST', 'GET, HEAD'));
+    }
   });
 
   if (options.serveStatic) {
@@ -119,4 +131,13 @@ export function createApp(options: AppOptions): Hono {
   });
 
   return app;
+}
+
+/** A percent-encoded model id from the path, or null when it is not valid UTF-8 escapes. */
+function decodeModelId(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-import { errorEnvelope, type RouterError } from '../core/router-error.ts';
+import { type RouterError, renderError } from '../core/router-error.ts';
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -7,9 +7,7 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   });
 }
 
-export function errorResponse(error: RouterError, extraHeaders: Record<string, string> = {}): Response {
-  return new Response(errorEnvelope(error), {
-    status: error.status,
-    headers: { 'content-type': 'application/json', ...error.headers, ...extraHeaders },
-  });
+export function errorResponse(error: RouterError): Response {
+  const { status, headers, body } = renderError(error);
+  return new Response(body, { status, headers });
 }

@@ -78,9 +78,8 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       model,
       candidates,
       tried,
-      strategy: settings.strategy,
       now,
-      staleAfterMs: settings.staleAfterMs,
+      policy: settings.statePolicy,
     });
     if (acquired.kind === 'none-healthy') {
       if (lastFailure) throw routerErrors.retriesExhausted(describeFailure(lastFailure));
@@ -115,7 +114,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
         chargedAt: acquired.chargedAt,
         latencyMs: done - sentAt,
         ttftMs: extra.ttftMs ?? null,
-        failureThreshold: settings.failureThreshold,
+        policy: settings.statePolicy,
         ...(extra.error === undefined ? {} : { error: extra.error }),
         ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
       });

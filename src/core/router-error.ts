@@ -35,6 +35,19 @@ export function errorEnvelope(error: RouterError): string {
   });
 }
 
+/** A RouterError as the HTTP answer every runtime writes: status, headers and the envelope. */
+export function renderError(error: RouterError): {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+} {
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/json', ...error.headers },
+    body: errorEnvelope(error),
+  };
+}
+
 export const routerErrors = {
   badBody: () => new RouterError(400, 'invalid_request_error', 'invalid_body', 'failed to read request body'),
   bodyTooLarge: (limitBytes: number) =>

@@ -1,9 +1,21 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
 import { staleAfterMs } from '../metrics/scrape-timing.ts';
+import type { StatePolicy } from '../state/router-state.ts';
 
 /** Saturation poll period where asking the state costs nothing (in-memory state on Node). */
 export const DEFAULT_SATURATION_POLL_MS = 20;
+
+/** What the state judges calls by (router-state.ts StatePolicy). */
+export function statePolicyFrom(config: MainConfig): StatePolicy {
+  return {
+    strategy: config.routing.strategy,
+    staleAfterMs: staleAfterMs(config),
+    ejectAfterFailures: config.retry.failure_threshold,
+    probeFailureThreshold: config.health_check.failure_threshold,
+    recoveryThreshold: config.health_check.recovery_threshold,
+  };
+}
 
 /**
  * The attempt loop's settings from config.yaml. `saturationPollMs` comes from the runtime, not the
@@ -14,17 +26,15 @@ export function dispatchSettingsFrom(
   saturationPollMs = DEFAULT_SATURATION_POLL_MS,
 ): DispatchSettings {
   return {
-    strategy: config.routing.strategy,
     numRetries: config.routing.num_retries,
     backoff: {
       baseDelayMs: config.retry.base_delay_ms,
       maxDelayMs: config.retry.max_delay_ms,
       jitterFactor: config.retry.jitter_factor,
     },
-    failureThreshold: config.retry.failure_threshold,
     rateLimitMode: config.rate_limit.mode,
     maxWaitMs: config.rate_limit.max_wait_ms,
     saturationPollMs,
-    staleAfterMs: staleAfterMs(config),
+    statePolicy: statePolicyFrom(config),
   };
 }

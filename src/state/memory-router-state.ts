@@ -85,7 +85,7 @@ export class MemoryRouterState implements RouterState {
         retryAfterMs = Math.min(retryAfterMs, live.sends.msUntilFree(now, spec.rpmLimit));
         continue;
       }
-      const fresh = live.load !== null && now - live.loadAt <= request.staleAfterMs;
+      const fresh = live.load !== null && now - live.loadAt <= request.policy.staleAfterMs;
       eligible.push({
         id: spec.id,
         weight: spec.weight,
@@ -113,7 +113,7 @@ export class MemoryRouterState implements RouterState {
         poolLives = untried.map((i) => lives[i]!);
       }
     }
-    const index = pool.length === 1 ? 0 : strategyFor(request.strategy)(pool, this.#random);
+    const index = pool.length === 1 ? 0 : strategyFor(request.policy.strategy)(pool, this.#random);
     const live = poolLives[index]!;
     live.sends.record(now);
     live.inflight++;
@@ -144,11 +144,11 @@ export class MemoryRouterState implements RouterState {
           live.ttftMsSum += report.ttftMs;
           live.ttftCount++;
         }
-        change = applyTrafficResult(live.health, false, report.failureThreshold);
+        change = applyTrafficResult(live.health, false, report.policy.ejectAfterFailures);
         break;
       case 'client-error':
         live.clientErrors++;
-        change = applyTrafficResult(live.health, false, report.failureThreshold);
+        change = applyTrafficResult(live.health, false, report.policy.ejectAfterFailures);
         break;
       case 'rate-limited':
         live.rateLimited++;
@@ -157,11 +157,11 @@ export class MemoryRouterState implements RouterState {
       case 'not-sent':
         live.sends.refund(report.chargedAt);
         live.failures++;
-        change = applyTrafficResult(live.health, true, report.failureThreshold);
+        change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
         break;
       case 'failure':
         live.failures++;
-        change = applyTrafficResult(live.health, true, report.failureThreshold);
+        change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
         break;
       case 'withdrawn':
         live.sends.refund(report.chargedAt);
@@ -192,8 +192,8 @@ export class MemoryRouterState implements RouterState {
     const change = applyProbeResult(
       live.health,
       report.ok,
-      report.failureThreshold,
-      report.recoveryThreshold,
+      report.policy.probeFailureThreshold,
+      report.policy.recoveryThreshold,
     );
     if (!report.ok) {
       live.lastError = `probe: ${report.reason}`;

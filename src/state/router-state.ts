@@ -5,16 +5,31 @@ import type { CandidateSpec } from '../pool/pool-snapshot.ts';
 /** In-memory state answers synchronously; a Durable Object stub answers with promises. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * The config values a state call is judged by, derived once per config (LiveConfig) and carried by the
+ * calls that need them: a remote state is shared by routers that may run different config versions
+ * for a moment (a rolling reload), so it keeps none of its own.
+ */
+export interface StatePolicy {
+  readonly strategy: StrategyName;
+  /** Engine metrics older than this are ignored by least-waiting. */
+  readonly staleAfterMs: number;
+  /** retry.failure_threshold: consecutive traffic failures that eject a backend. */
+  readonly ejectAfterFailures: number;
+  /** health_check.failure_threshold: consecutive failed probes that mark a backend unhealthy. */
+  readonly probeFailureThreshold: number;
+  /** health_check.recovery_threshold: passing probes that bring it back. */
+  readonly recoveryThreshold: number;
+}
+
 export interface AcquireRequest {
-  /** Shard key on Workers (one Durable Object per model). */
+  /** Shard key of a remote state (one Durable Object per model). */
   readonly model: string;
   readonly candidates: readonly CandidateSpec[];
   /** Backends this client request already tried: the others come first. */
   readonly tried: readonly string[];
-  readonly strategy: StrategyName;
   readonly now: number;
-  /** Engine metrics older than this are ignored by least-waiting. */
-  readonly staleAfterMs: number;
+  readonly policy: StatePolicy;
 }
 
 export type AcquireResult =
@@ -54,8 +69,7 @@ export interface AttemptReport {
   readonly ttftMs: number | null;
   /** Short reason shown on the dashboard; never contains keys. */
   readonly error?: string;
-  /** Consecutive traffic failures that eject the backend (retry.failure_threshold). */
-  readonly failureThreshold: number;
+  readonly policy: StatePolicy;
 }
 
 export interface ProbeReport {
@@ -64,8 +78,7 @@ export interface ProbeReport {
   readonly ok: boolean;
   readonly reason: string;
   readonly now: number;
-  readonly failureThreshold: number;
-  readonly recoveryThreshold: number;
+  readonly policy: StatePolicy;
 }
 
 export interface HealthTransition {
@@ -79,7 +92,8 @@ export interface HealthTransition {
 export type ClientOutcome = 'success' | 'failure' | 'client-error' | 'rejected' | 'client-gone';
 
 export interface ClientRequestRecord {
-  readonly model: string;
+  /** The model the request named, or null when it was answered before one was read (bad body, auth). */
+  readonly model: string | null;
   readonly outcome: ClientOutcome;
   readonly status: number;
   readonly latencyMs: number;

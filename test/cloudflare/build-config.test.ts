@@ -6,8 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../tools/miniflare/bundle-worker.ts';
 import { CLI } from '../support/cli.ts';
 
-const BUILD = join(ROOT, 'adapters', 'cloudflare', 'build-config.ts');
-
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -45,7 +43,7 @@ describe('Worker build step: config bundled and validated like Node', () => {
       const dir = await configDir(mainText, backendText);
       const config = join(dir, 'config.yaml');
       const node = await run([CLI, '-config', config]);
-      const build = await run(['--import', 'tsx', BUILD, '-config', config, '-out', join(dir, 'out.js')]);
+      const build = await run([CLI, 'worker-config', '-config', config, '-out', join(dir, 'out.js')]);
       expect(build.code).toBe(1);
       expect(node.code).toBe(1);
       expect(build.stderr).toContain('llm-router: invalid configuration: ');
@@ -56,7 +54,7 @@ describe('Worker build step: config bundled and validated like Node', () => {
   it('writes the validated texts, backend files named relative to the main file', async () => {
     const dir = await configDir(main, good);
     const out = join(dir, 'out.js');
-    const build = await run(['--import', 'tsx', BUILD, '-config', join(dir, 'config.yaml'), '-out', out]);
+    const build = await run([CLI, 'worker-config', '-config', join(dir, 'config.yaml'), '-out', out]);
     expect(build.code).toBe(0);
     const module = (await import(out)) as {
       bundledConfig: { backends: Record<string, string>; main: string };

@@ -1,6 +1,6 @@
-import { DurableRouterState } from '../../adapters/cloudflare/durable-router-state.ts';
+import { durableStateChannel } from '../../adapters/cloudflare/durable-state-channel.ts';
 import type { WorkerEnv } from '../../adapters/cloudflare/env.ts';
-import type { RouterState } from '../../src/index.ts';
+import { RemoteRouterState, type RouterState } from '../../src/index.ts';
 
 export { RouterStateObject } from '../../adapters/cloudflare/router-state-object.ts';
 
@@ -26,7 +26,7 @@ export default {
     ) {
       models.add(first.model);
     }
-    const state = new DurableRouterState(env.ROUTER_STATE, () => [...models]);
+    const state = new RemoteRouterState(durableStateChannel(env.ROUTER_STATE), { models: () => [...models] });
     const call = state[method] as (...values: unknown[]) => unknown;
     const result = await call.apply(state, args);
     return Response.json({ result: result ?? null });

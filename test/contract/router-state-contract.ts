@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AcquireRequest, AttemptReport, RouterState } from '../../src/index.ts';
+import { policyOf } from '../support/state-policy.ts';
 
 export interface StateUnderTest {
   /** A fresh, empty state per call (the DO version uses a fresh namespace prefix, see its caller). */
@@ -26,9 +27,8 @@ function acquireOf(
     model,
     candidates: ids.map((id) => ({ id, weight: 1, rpmLimit: null, maxConcurrency: null })),
     tried: [],
-    strategy: 'least-connections',
     now,
-    staleAfterMs: 5000,
+    policy: policyOf(),
     ...extra,
   };
 }
@@ -49,7 +49,7 @@ function report(
     sawFirstByte: true,
     latencyMs: 10,
     ttftMs: 5,
-    failureThreshold: 3,
+    policy: policyOf(),
     ...extra,
   };
 }
@@ -165,8 +165,7 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
           ok,
           reason: ok ? 'ok' : 'down',
           now,
-          failureThreshold: 2,
-          recoveryThreshold: 1,
+          policy: policyOf({ probeFailureThreshold: 2, recoveryThreshold: 1 }),
         });
       // A backend's very first probe decides at once (startup must not wait for a threshold).
       expect(await probe(true, T0)).toBeNull();
@@ -190,7 +189,7 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
           await state.release(
             report(m, id, T0 + i, T0 + i, {
               outcome: 'failure',
-              failureThreshold: 2,
+              policy: policyOf({ ejectAfterFailures: 2 }),
               error: 'upstream status 500',
             }),
           ),
@@ -241,8 +240,7 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
           ok: true,
           reason: 'ok',
           now: T0,
-          failureThreshold: 1,
-          recoveryThreshold: 1,
+          policy: policyOf({ probeFailureThreshold: 1, recoveryThreshold: 1 }),
         });
       expect(await probe(gone)).toBeNull();
       expect(await probe(`${m}@never`)).toBeNull();

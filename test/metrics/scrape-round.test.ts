@@ -68,7 +68,7 @@ describe('scrapeRound over real sockets', () => {
     const load = async (url: string) =>
       (await router.view()).backends.find((b) => b.id === `m@${url}`)?.load ?? null;
 
-    await router.scrapeRound();
+    await router.background.runNow('scrape');
     expect(engine.hits).toHaveLength(1);
     expect(engine.hits[0]?.authorization).toBe('Bearer sk-engine-key');
     expect(await load(engine.url)).toMatchObject({
@@ -83,17 +83,17 @@ describe('scrapeRound over real sockets', () => {
 
     // Next period: the engine again, the 404 backend not until its back-off has passed.
     clock.advance(1000);
-    await router.scrapeRound();
+    await router.background.runNow('scrape');
     expect(engine.hits).toHaveLength(2);
     expect(hosted.hits).toHaveLength(1);
     clock.advance(ABSENT_BACKOFF_MS);
-    await router.scrapeRound();
+    await router.background.runNow('scrape');
     expect(hosted.hits).toHaveLength(2);
 
     // A failing scrape drops the old numbers at once rather than let them steer traffic.
     engine.metrics = { status: 500, body: '' };
     clock.advance(1000);
-    await router.scrapeRound();
+    await router.background.runNow('scrape');
     expect(engine.hits).toHaveLength(4);
     expect(await load(engine.url)).toBeNull();
     expect(optedOut.hits).toHaveLength(0);

@@ -4,6 +4,7 @@ import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { HealthTransition } from '../../src/state/router-state.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { closeAll, startSims, startTestRouter, type TestRouter, waitFor } from '../support/router-fixture.ts';
+import { policyOf } from '../support/state-policy.ts';
 import { chatBody, postChat } from './support.ts';
 
 const ID = 'm@http://127.0.0.1:1/v1';
@@ -20,17 +21,15 @@ function machine(failureThreshold: number, recoveryThreshold: number, trafficThr
       ok,
       reason: ok ? 'ok' : 'down',
       now: ++now,
-      failureThreshold,
-      recoveryThreshold,
+      policy: policyOf({ probeFailureThreshold: failureThreshold, recoveryThreshold }),
     })?.healthy ?? null;
   const request = (outcome: 'success' | 'failure' | 'client-error'): boolean | null => {
     const acquired = state.acquire({
       model: 'm',
       candidates: [{ id: ID, weight: 1, rpmLimit: null, maxConcurrency: null }],
       tried: [],
-      strategy: 'simple-shuffle',
       now: ++now,
-      staleAfterMs: 1000,
+      policy: policyOf({ strategy: 'simple-shuffle', staleAfterMs: 1000 }),
     });
     if (acquired.kind !== 'acquired') throw new Error(`not acquired: ${acquired.kind}`);
     const change = state.release({
@@ -42,7 +41,7 @@ function machine(failureThreshold: number, recoveryThreshold: number, trafficThr
       sawFirstByte: true,
       latencyMs: 1,
       ttftMs: null,
-      failureThreshold: trafficThreshold,
+      policy: policyOf({ ejectAfterFailures: trafficThreshold }),
     });
     return change?.healthy ?? null;
   };

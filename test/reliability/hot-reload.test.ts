@@ -85,7 +85,7 @@ describe('hot reload under load', () => {
     );
     await running.reload();
     expect(ended).toBe(0);
-    expect(running.router.pool.snapshot.backends.map((backend) => backend.id)).toEqual([id(a), id(c)]);
+    expect(running.router.snapshot.backends.map((backend) => backend.id)).toEqual([id(a), id(c)]);
     const viewC = (await running.router.view()).backends.find((backend) => backend.id === id(c));
     expect(viewC).toMatchObject({ healthy: false, probed: true, attempts: 0 });
     // Unchanged A keeps its live state (its counter only grows: background traffic continues).
@@ -188,8 +188,8 @@ describe('hot reload under load', () => {
       expect(rejected[0]?.fields.file).toBe(dir.backendPath);
       // Nothing else was "reloaded" meanwhile (no phantom files, no snapshot churn).
       expect(log.lines.filter((line) => line.message === 'backend file reloaded')).toEqual([]);
-      expect(running.router.pool.files).toEqual([dir.backendPath]);
-      expect(running.router.configErrors().map((error) => error.file)).toEqual([dir.backendPath]);
+      expect(running.router.backendFiles).toEqual([dir.backendPath]);
+      expect(running.router.configStatus.list().map((error) => error.file)).toEqual([dir.backendPath]);
     } finally {
       await running.close(0);
       await dir.remove();
@@ -207,18 +207,18 @@ describe('hot reload under load', () => {
     const extra = join(config.dir, 'self_deployed_extra.yaml');
     await writeFile(extra, backendFileYaml([{ model_name: 'extra-model', api_base: x }]));
     await running.reload();
-    expect(running.router.pool.snapshot.models).toEqual(['extra-model', MODEL]);
+    expect(running.router.snapshot.models).toEqual(['extra-model', MODEL]);
     // Reload-added backends wait for a passing probe, which runs inside the reload.
     expect((await postChat(url, chatBody('extra-model', 1))).status).toBe(200);
 
     await rm(extra);
     await running.reload();
-    expect(running.router.pool.snapshot.models).toEqual([MODEL]);
+    expect(running.router.snapshot.models).toEqual([MODEL]);
     expect((await postChat(url, chatBody('extra-model', 1))).status).toBe(404);
 
     await writeFile(config.backendPath, '');
     await running.reload();
-    expect(running.router.pool.snapshot.backends).toEqual([]);
+    expect(running.router.snapshot.backends).toEqual([]);
     expect((await postChat(url, chatBody(MODEL, 1))).status).toBe(404);
   });
 

@@ -59,22 +59,22 @@ describe('hot reload races', () => {
       log,
       reload: { watch: false, pollMs: 3_600_000 },
     });
-    expect(running.router.pool.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
+    expect(running.router.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
 
     // A remount in progress, a volume gone: the listing fails, which must not read as "every file deleted".
     await rename(backendDir, `${backendDir}.away`);
     for (let i = 0; i < 3; i++) await running.reload();
-    expect(running.router.pool.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
+    expect(running.router.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
     expect((await postChat(running.url, chatBody(MODEL, 1))).status).toBe(200);
-    const errors = running.router.configErrors();
+    const errors = running.router.configStatus.list();
     expect(errors).toEqual([expect.objectContaining({ file: backendDir })]);
     expect(errors[0]?.message).toMatch(/cannot read backend directory: ENOENT/);
     expect(log.lines.filter((line) => line.message.startsWith('config rejected'))).toHaveLength(1);
 
     await rename(`${backendDir}.away`, backendDir);
     await running.reload();
-    expect(running.router.configErrors()).toEqual([]);
-    expect(running.router.pool.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
+    expect(running.router.configStatus.list()).toEqual([]);
+    expect(running.router.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
     expect(log.lines.filter((line) => line.message === 'backend file reloaded')).toEqual([]);
   });
 
@@ -89,7 +89,7 @@ describe('hot reload races', () => {
       log: capturingLogger(),
       reload: { watch: true, pollMs: 3_600_000, debounceMs: 50 },
     });
-    const ids = () => running?.router.pool.snapshot.backends.map((b) => b.id);
+    const ids = () => running?.router.snapshot.backends.map((b) => b.id);
     const file = await open(dir.backendPath, 'w');
     // The truncation fires an event; the text arrives ten debounces later.
     let emptied = false;
@@ -99,7 +99,7 @@ describe('hot reload races', () => {
     await sleep(500);
     await file.writeFile(backendFileYaml([{ model_name: MODEL, api_base: a, weight: 2 }]));
     await file.close();
-    expect(await waitFor(() => running?.router.pool.snapshot.backends[0]?.weight === 2, 4000)).toBe(true);
+    expect(await waitFor(() => running?.router.snapshot.backends[0]?.weight === 2, 4000)).toBe(true);
     clearInterval(watching);
     expect(emptied).toBe(false);
     expect(ids()).toEqual([id(a)]);
@@ -119,7 +119,7 @@ describe('hot reload races', () => {
         reload: { watch: false, pollMs: 50, debounceMs: 300 },
       });
       const reloads = () => log.lines.filter((line) => line.message === 'backend file reloaded');
-      const weight = () => running?.router.pool.snapshot.backends[0]?.weight;
+      const weight = () => running?.router.snapshot.backends[0]?.weight;
       return { a, backendPath: dir.backendPath, reloads, weight };
     };
 
@@ -141,7 +141,7 @@ describe('hot reload races', () => {
     it('a file emptied on purpose is applied once it has stayed empty for a moment', async () => {
       const { backendPath, reloads } = await start();
       await writeFile(backendPath, '');
-      expect(await waitFor(() => running?.router.pool.snapshot.backends.length === 0, 5000)).toBe(true);
+      expect(await waitFor(() => running?.router.snapshot.backends.length === 0, 5000)).toBe(true);
       expect(reloads().map((line) => line.fields)).toEqual([expect.objectContaining({ removed: 1 })]);
     });
 
@@ -183,7 +183,7 @@ describe('hot reload races', () => {
     expect(await waitFor(() => probingX, 2000)).toBe(true);
     await writeFile(config.backendPath, backendFileYaml([{ model_name: MODEL, api_base: a }]));
     await live.reload();
-    expect(live.router.pool.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
+    expect(live.router.snapshot.backends.map((b) => b.id)).toEqual([id(a)]);
     // X's probe passes after X was removed: that must not leave a healthy record behind for X.
     await lateProbe;
 
@@ -199,7 +199,7 @@ describe('hot reload races', () => {
     const reloading = live.reload().then(() => {
       probed = true;
     });
-    expect(await waitFor(() => live.router.pool.snapshot.get(id(y)) !== undefined, 2000)).toBe(true);
+    expect(await waitFor(() => live.router.snapshot.get(id(y)) !== undefined, 2000)).toBe(true);
     const replies = await Promise.all(Array.from({ length: 20 }, () => postChat(url, chatBody(MODEL, 1))));
     expect(probed).toBe(false);
     expect(replies.map((reply) => reply.status)).toEqual(Array(20).fill(200));
@@ -236,7 +236,7 @@ describe('hot reload races', () => {
     const unknown: string[] = [];
     let swapped = false;
     for (let turn = 0; turn < 200; turn++) {
-      const snapshot = core.pool.snapshot;
+      const snapshot = core.snapshot;
       const view = await core.view();
       const known = new Map(view.backends.map((b) => [b.id, b]));
       swapped ||= snapshot.backends.length === 3;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
+import { policyOf } from '../support/state-policy.ts';
 
 /**
  * Two equal backends, the same heavy-tailed mix of generation lengths on both (90 % take 1 s, 10 % take
@@ -25,9 +26,8 @@ describe('least-waiting on equal backends with heavy-tailed request lengths', ()
         model: 'm',
         candidates,
         tried: [],
-        strategy: 'least-waiting',
         now,
-        staleAfterMs: 3000,
+        policy: policyOf({ strategy: 'least-waiting', staleAfterMs: 3000 }),
       });
       if (acquired.kind !== 'acquired') throw new Error(acquired.kind);
       picks.push([now, acquired.id]);
@@ -48,7 +48,7 @@ describe('least-waiting on equal backends with heavy-tailed request lengths', ()
         latencyMs: at - start,
         ttftMs: null,
         sawFirstByte: true,
-        failureThreshold: 3,
+        policy: policyOf(),
       });
       send(at);
     }

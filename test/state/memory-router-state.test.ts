@@ -4,6 +4,7 @@ import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
 import { LATENCY_MEMORY_MS, MIN_SAMPLES } from '../../src/state/latency-estimate.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AcquireRequest, AttemptReport } from '../../src/state/router-state.ts';
+import { policyOf } from '../support/state-policy.ts';
 
 const T0 = 1_800_000_000_000;
 const spec = (id: string, over: Partial<CandidateSpec> = {}): CandidateSpec => ({
@@ -25,9 +26,8 @@ function setup(candidates: CandidateSpec[]) {
       model: 'm',
       candidates,
       tried: [],
-      strategy: 'least-waiting',
       now,
-      staleAfterMs: 3000,
+      policy: policyOf({ strategy: 'least-waiting', staleAfterMs: 3000 }),
       ...over,
     });
   const release = (id: string, now: number, over: Partial<AttemptReport> = {}) =>
@@ -40,7 +40,7 @@ function setup(candidates: CandidateSpec[]) {
       latencyMs: 1,
       ttftMs: 1,
       sawFirstByte: true,
-      failureThreshold: 3,
+      policy: policyOf(),
       ...over,
     });
   /** The ids 40 acquire/release rounds at `now` picked, sorted; `over` shapes each release. */
@@ -123,7 +123,7 @@ describe('MemoryRouterState: routing inputs', () => {
   it('puts untried backends first', () => {
     const { acquire } = setup([spec('a'), spec('b'), spec('c')]);
     for (let i = 0; i < 50; i++) {
-      const result = acquire(T0, { tried: ['a', 'b'], strategy: 'simple-shuffle' });
+      const result = acquire(T0, { tried: ['a', 'b'], policy: policyOf({ strategy: 'simple-shuffle' }) });
       expect(result).toMatchObject({ kind: 'acquired', id: 'c' });
     }
   });
@@ -163,8 +163,7 @@ describe('MemoryRouterState: routing inputs', () => {
       ok: false,
       reason: 'x',
       now: T0,
-      failureThreshold: 1,
-      recoveryThreshold: 1,
+      policy: policyOf({ probeFailureThreshold: 1, recoveryThreshold: 1 }),
     });
     expect(acquire(T0)).toEqual({ kind: 'none-healthy' });
   });

@@ -1,11 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import {
-  buildBundledConfig,
-  DEFAULT_OUT,
-  writeBundledConfig,
-} from '../../adapters/cloudflare/build-config.ts';
 
 /** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,8 +22,11 @@ export function bundleWorker(entry = 'adapters/cloudflare/worker.ts'): Promise<s
   let bundled = bundles.get(entry);
   if (!bundled) {
     bundled = (async () => {
-      const { texts } = await buildBundledConfig(join(ROOT, 'config.yaml'));
-      await writeBundledConfig(texts, DEFAULT_OUT);
+      await promisify(execFile)(
+        process.execPath,
+        [join(ROOT, 'bin', 'llm-router.mjs'), 'worker-config', '-config', join(ROOT, 'config.yaml')],
+        { cwd: ROOT },
+      );
       const dir = join(ROOT, '.tmp', 'cloudflare-worker');
       await mkdir(dir, { recursive: true });
       const outfile = join(dir, `${entry.replace(/[^a-z0-9]+/gi, '-')}-${process.pid}.mjs`);

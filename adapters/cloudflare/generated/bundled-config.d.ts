@@ -1,4 +1,4 @@
-/** Written by build-config.ts (wrangler's [build] command): the config texts validated at build time. */
+/** Written by `llm-router worker-config` (wrangler's [build] command): the config texts validated at build time. */
 export declare const bundledConfig: {
   /** Name of the main file, for error messages. */
   readonly mainFile: string;

@@ -1,4 +1,4 @@
-import type { StateView } from '../../src/index.ts';
+import type { StateView } from './router-state.ts';
 
 type Totals = StateView['totals'];
 

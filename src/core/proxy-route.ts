@@ -1,5 +1,5 @@
-import { type RouterError, routerErrors } from '../core/router-error.ts';
-import { isSafeUpstreamPath } from '../core/safe-upstream-path.ts';
+import { type RouterError, routerErrors } from './router-error.ts';
+import { isSafeUpstreamPath } from './safe-upstream-path.ts';
 
 /** Paths below /v1/ that are not proxied (served by the router itself). */
 const LOCAL_V1 = new Set(['models']);

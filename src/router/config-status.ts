@@ -1,0 +1,38 @@
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+
+export interface ConfigProblem {
+  readonly file: string;
+  readonly message: string;
+  /** ISO time it was reported. */
+  readonly at: string;
+}
+
+/** Config files that failed to load or validate: the previous version keeps running; the dashboard shows them. */
+export class ConfigStatus {
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #problems = new Map<string, { message: string; at: number }>();
+
+  constructor(clock: Clock, log: Logger) {
+    this.#clock = clock;
+    this.#log = log;
+  }
+
+  report(file: string, message: string): void {
+    this.#problems.set(file, { message, at: this.#clock.now() });
+    this.#log.error('config rejected, previous version keeps running', { file, error: message });
+  }
+
+  clear(file: string): void {
+    this.#problems.delete(file);
+  }
+
+  list(): ConfigProblem[] {
+    return [...this.#problems].map(([file, problem]) => ({
+      file,
+      message: problem.message,
+      at: new Date(problem.at).toISOString(),
+    }));
+  }
+}

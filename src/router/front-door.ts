@@ -1,0 +1,79 @@
+import { ClientGoneError } from '../core/dispatch.ts';
+import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import { proxyPathOf, upstreamQueryOf } from '../core/proxy-route.ts';
+import { RouterError, routerErrors } from '../core/router-error.ts';
+import type { AbortSignalLike, HeaderRecord } from '../core/transport.ts';
+
+/** A request body as a runtime reads it: chunks kept apart, the size limit enforced as bytes arrive. */
+export interface BodySource {
+  /** Rejects with a RouterError (413) over `maxBytes`; any other rejection reads as an unreadable body. */
+  read(maxBytes: number): Promise<readonly Uint8Array[]>;
+}
+
+/** A client request as it reached a runtime, before the router looked at it. */
+export interface InboundRequest {
+  readonly method: string;
+  /** Raw request target as sent (path and optional query), not normalised by a URL parser. */
+  readonly target: string;
+  /** Lower-case names. */
+  readonly headers: Readonly<HeaderRecord>;
+  readonly body: BodySource;
+  /** Fires when the client goes away. */
+  readonly signal: AbortSignalLike;
+}
+
+/** What the front door decided; each runtime only renders it. */
+export type FrontDoorResult =
+  | { readonly kind: 'response'; readonly response: ProxyResponse }
+  /** `close`: the rest of the request is not worth reading (an oversized body). */
+  | { readonly kind: 'error'; readonly error: RouterError; readonly close: boolean }
+  /** Nothing to write: the client is gone and the upstream was aborted. */
+  | { readonly kind: 'client-gone' }
+  /** Not a proxied route: the route table answers it. */
+  | { readonly kind: 'not-proxied' };
+
+/** The parts of the router the front door needs (the LlmRouter facade provides them). */
+export interface FrontDoorRouter {
+  authorize(authorization: string | undefined): boolean;
+  maxBodyBytes(): number;
+  proxy(request: ProxyRequest): Promise<ProxyResponse>;
+}
+
+/**
+ * The policy of `POST /v1/*` for both runtimes, in order: route, inbound auth, body (limit), dispatch.
+ * Node's fast path and the Hono route both call this and render what it returns, so they cannot drift.
+ */
+export async function serveProxy(router: FrontDoorRouter, request: InboundRequest): Promise<FrontDoorResult> {
+  const query = request.target.indexOf('?');
+  const pathname = query === -1 ? request.target : request.target.slice(0, query);
+  const path = proxyPathOf(request.method, pathname);
+  if (path === null) return { kind: 'not-proxied' };
+  if (typeof path !== 'string') return { kind: 'error', error: path, close: false };
+  const authorization = request.headers.authorization;
+  if (!router.authorize(Array.isArray(authorization) ? authorization[0] : authorization))
+    return { kind: 'error', error: routerErrors.invalidApiKey(), close: false };
+
+  let body: readonly Uint8Array[];
+  try {
+    body = await request.body.read(router.maxBodyBytes());
+  } catch (error) {
+    if (request.signal.aborted) return { kind: 'client-gone' };
+    const routerError = error instanceof RouterError ? error : routerErrors.badBody();
+    return { kind: 'error', error: routerError, close: routerError.status === 413 };
+  }
+
+  try {
+    const response = await router.proxy({
+      path,
+      query: upstreamQueryOf(request.target),
+      headers: request.headers,
+      body,
+      signal: request.signal,
+    });
+    return { kind: 'response', response };
+  } catch (error) {
+    if (error instanceof ClientGoneError || request.signal.aborted) return { kind: 'client-gone' };
+    if (error instanceof RouterError) return { kind: 'error', error, close: false };
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+import type { MainConfig } from '../config/main-config-schema.ts';
+import type { SecretSource } from '../config/resolve-secret.ts';
+import type { DispatchSettings } from '../core/dispatch-settings.ts';
+import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
+import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts';
+
+/**
+ * The running config.yaml and what is derived from it once per version (attempt-loop settings, inbound
+ * key checks), so the request path never re-reads or re-resolves config.
+ */
+export class LiveConfig {
+  readonly #secrets: SecretSource;
+  readonly #file: string;
+  readonly #saturationPollMs: number | undefined;
+  #config: MainConfig;
+  #settings: DispatchSettings;
+  #auth: InboundAuth;
+
+  /** `file` names config.yaml in the ConfigError an unresolvable inbound key raises. */
+  constructor(config: MainConfig, secrets: SecretSource, file: string, saturationPollMs?: number) {
+    this.#secrets = secrets;
+    this.#file = file;
+    this.#saturationPollMs = saturationPollMs;
+    this.#config = config;
+    this.#settings = dispatchSettingsFrom(config, saturationPollMs);
+    this.#auth = resolveInboundAuth(config, secrets, file);
+  }
+
+  get config(): MainConfig {
+    return this.#config;
+  }
+
+  get settings(): DispatchSettings {
+    return this.#settings;
+  }
+
+  get auth(): InboundAuth {
+    return this.#auth;
+  }
+
+  /** Throws ConfigError (an inbound key names an unset variable) before changing anything. */
+  update(config: MainConfig): void {
+    const auth = resolveInboundAuth(config, this.#secrets, this.#file);
+    this.#config = config;
+    this.#settings = dispatchSettingsFrom(config, this.#saturationPollMs);
+    this.#auth = auth;
+  }
+}

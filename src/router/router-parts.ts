@@ -1,0 +1,102 @@
+import type { MainConfig } from '../config/main-config-schema.ts';
+import type { SecretSource } from '../config/resolve-secret.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Random } from '../core/random.ts';
+import type { Transport } from '../core/transport.ts';
+import type { SystemInfo } from '../metrics/dashboard-data.ts';
+import { BackendPool } from '../pool/backend-pool.ts';
+import type { RouterState } from '../state/router-state.ts';
+import { Admission } from './admission.ts';
+import { Background } from './background.ts';
+import { ConfigStatus } from './config-status.ts';
+import { EjectionProbes } from './ejection-probes.ts';
+import { HealthRounds } from './health-rounds.ts';
+import { LiveConfig } from './live-config.ts';
+import { RouterViews } from './router-views.ts';
+import { ScrapeRounds } from './scrape-rounds.ts';
+
+export interface LlmRouterDeps {
+  readonly config: MainConfig;
+  readonly state: RouterState;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: Logger;
+  /** Resolves `os.environ/NAME` in server.api_keys: process env on Node, bindings on Workers. */
+  readonly secrets: SecretSource;
+  /** Names config.yaml in the ConfigError an unresolvable inbound key raises; default `config.yaml`. */
+  readonly configFile?: string;
+  /** Memory and runtime facts for the dashboard. */
+  readonly systemInfo: () => SystemInfo;
+  /** Health rounds run outside this instance (Workers): see HealthRoundsDeps.sharedRounds. */
+  readonly sharedRounds?: boolean;
+  /** How often a request waiting on saturated backends asks the state again (default 20 ms). */
+  readonly saturationPollMs?: number;
+}
+
+/** The modules an LlmRouter is made of, wired to each other once. */
+export interface RouterParts {
+  readonly deps: LlmRouterDeps;
+  readonly live: LiveConfig;
+  readonly pool: BackendPool;
+  readonly admission: Admission;
+  readonly configStatus: ConfigStatus;
+  readonly health: HealthRounds;
+  readonly views: RouterViews;
+  readonly background: Background;
+}
+
+export function assembleRouter(deps: LlmRouterDeps): RouterParts {
+  const { clock, log, state, transport } = deps;
+  const live = new LiveConfig(
+    deps.config,
+    deps.secrets,
+    deps.configFile ?? 'config.yaml',
+    deps.saturationPollMs,
+  );
+  const pool = new BackendPool(() => Math.floor(clock.now() / 1000));
+  const admission = new Admission();
+  const configStatus = new ConfigStatus(clock, log);
+  const health = new HealthRounds({
+    live,
+    pool,
+    state,
+    transport,
+    clock,
+    log,
+    draining: () => admission.draining,
+    sharedRounds: deps.sharedRounds ?? false,
+  });
+  const scrapes = new ScrapeRounds({ live, pool, state, transport, clock, log });
+  const views = new RouterViews({
+    live,
+    pool,
+    state,
+    clock,
+    configStatus,
+    systemInfo: deps.systemInfo,
+    inflight: () => admission.inflight,
+    startedAt: clock.now(),
+  });
+  const ejections = new EjectionProbes({
+    delayMs: () => live.config.health_check.ejection_probe_delay * 1000,
+    backend: (id) => pool.snapshot.get(id),
+    probe: (backends) => health.probe(backends),
+    wake: () => background.wake(),
+  });
+  health.onChange(ejections.onHealthChange);
+  const background: Background = new Background(
+    {
+      health: () => health.runRound(),
+      scrape: () => scrapes.runRound(),
+      history: () => views.sampleHistory(),
+      ejectionProbes: (now) => ejections.runDue(now),
+      nextEjectionProbeAt: () => ejections.nextAt(),
+    },
+    () => live.config,
+    clock,
+    log,
+  );
+  return { deps, live, pool, admission, configStatus, health, views, background };
+}

@@ -1,0 +1,124 @@
+import type { EngineLoad } from '../metrics/engine-load.ts';
+import { mergeViews } from './merge-views.ts';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  AttemptReport,
+  ClientRequestRecord,
+  HealthTransition,
+  ProbeReport,
+  RouterState,
+  StateView,
+} from './router-state.ts';
+import { GLOBAL_SHARD, shardName } from './shard-name.ts';
+import type { StateOp, StateOpResult } from './state-ops.ts';
+
+/**
+ * How a remote state is reached: one shard per model (plus GLOBAL_SHARD), each owned by one place that
+ * applies its calls in order (a Durable Object, the primary process, a Redis script). Three messages.
+ */
+export interface StateChannel {
+  acquire(shard: string, request: AcquireRequest): Promise<AcquireResult>;
+  view(shard: string, now: number): Promise<StateView>;
+  apply(shard: string, ops: readonly StateOp[]): Promise<readonly StateOpResult[]>;
+}
+
+export interface RemoteRouterStateOptions {
+  /** The configured models, whose shards `view()` merges (only the router's pool knows them). */
+  readonly models: () => readonly string[];
+  /** Called with every batch sent (the Worker keeps the causing request alive until it is answered). */
+  readonly onSend?: (sent: Promise<unknown>) => void;
+}
+
+interface Queued {
+  readonly ops: StateOp[];
+  readonly waiters: { resolve(result: StateOpResult): void; reject(error: unknown): void }[];
+}
+
+/**
+ * RouterState over a StateChannel. Only `acquire` and `view` are answered on the request path; every
+ * other call is queued per shard and sent once per microtask turn as one `apply`, so an attempt's
+ * release and its client-request record cost one round trip together.
+ */
+export class RemoteRouterState implements RouterState {
+  readonly #channel: StateChannel;
+  readonly #options: RemoteRouterStateOptions;
+  readonly #queues = new Map<string, Queued>();
+
+  constructor(channel: StateChannel, options: RemoteRouterStateOptions) {
+    this.#channel = channel;
+    this.#options = options;
+  }
+
+  register(model: string, entries: readonly { id: string; healthy: boolean }[]): Promise<void> {
+    return this.#void(model, { op: 'register', model, entries });
+  }
+
+  retire(model: string, ids: readonly string[]): Promise<void> {
+    return this.#void(model, { op: 'retire', model, ids });
+  }
+
+  acquire(request: AcquireRequest): Promise<AcquireResult> {
+    return this.#channel.acquire(shardName(request.model), request);
+  }
+
+  firstByte(model: string, id: string): Promise<void> {
+    return this.#void(model, { op: 'firstByte', model, id });
+  }
+
+  release(report: AttemptReport): Promise<HealthTransition | null> {
+    return this.#enqueue(report.model, { op: 'release', report });
+  }
+
+  applyProbe(report: ProbeReport): Promise<HealthTransition | null> {
+    return this.#enqueue(report.model, { op: 'applyProbe', report });
+  }
+
+  applyLoad(model: string, id: string, load: EngineLoad | null, now: number): Promise<void> {
+    return this.#void(model, { op: 'applyLoad', model, id, load, now });
+  }
+
+  recordRequest(record: ClientRequestRecord): Promise<void> {
+    return this.#void(record.model, { op: 'recordRequest', record });
+  }
+
+  async view(now: number): Promise<StateView> {
+    const shards = new Set([GLOBAL_SHARD, ...this.#options.models().map(shardName)]);
+    const views = await Promise.all([...shards].map((shard) => this.#channel.view(shard, now)));
+    return mergeViews(views);
+  }
+
+  async #void(model: string | null, op: StateOp): Promise<void> {
+    await this.#enqueue(model, op);
+  }
+
+  #enqueue(model: string | null, op: StateOp): Promise<StateOpResult> {
+    const shard = shardName(model);
+    let queued = this.#queues.get(shard);
+    if (!queued) {
+      const fresh: Queued = { ops: [], waiters: [] };
+      this.#queues.set(shard, fresh);
+      queueMicrotask(() => this.#flush(shard, fresh));
+      queued = fresh;
+    }
+    const target = queued;
+    return new Promise<StateOpResult>((resolve, reject) => {
+      target.ops.push(op);
+      target.waiters.push({ resolve, reject });
+    });
+  }
+
+  #flush(shard: string, queued: Queued): void {
+    this.#queues.delete(shard);
+    const sent = this.#channel.apply(shard, queued.ops);
+    this.#options.onSend?.(sent);
+    sent.then(
+      (results) => {
+        for (const [i, waiter] of queued.waiters.entries()) waiter.resolve(results[i] ?? null);
+      },
+      (error: unknown) => {
+        for (const waiter of queued.waiters) waiter.reject(error);
+      },
+    );
+  }
+}
