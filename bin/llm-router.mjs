@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs dist/llm-router.mjs (built by `npm ci` / `npm run build`) when it is newer than every source
-// file, else the TypeScript entry through tsx, so an edit never runs stale code.
-import { readdirSync, statSync } from 'node:fs';
+// Runs dist/llm-router.mjs (built by `npm ci` / `npm run build`). In a checkout with dev dependencies
+// (tsx), an edit newer than the bundle runs the TypeScript sources instead, so development never runs
+// stale code; an install without dev dependencies always runs the bundle.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,22 +19,35 @@ function newestSource(dir) {
   return newest;
 }
 
-function bundleIsFresh() {
+/** True when a source file the bundle is built from changed after it (only in a source checkout). */
+function sourcesNewerThanBundle() {
+  const built = statSync(bundle).mtimeMs;
+  return ['src', join('adapters', 'node'), 'tools']
+    .map((dir) => join(root, dir))
+    .some((dir) => existsSync(dir) && newestSource(dir) > built);
+}
+
+async function loadTsx() {
   try {
-    const built = statSync(bundle).mtimeMs;
-    return ['src', join('adapters', 'node'), 'tools'].every((dir) => newestSource(join(root, dir)) <= built);
+    return await import('tsx/esm/api');
   } catch {
-    return false;
+    return null;
   }
 }
 
 let main;
-if (bundleIsFresh()) {
+const hasBundle = existsSync(bundle);
+const tsx = hasBundle && !sourcesNewerThanBundle() ? null : await loadTsx();
+if (tsx) {
+  tsx.register();
+  ({ main } = await import('../adapters/node/cli.ts'));
+} else if (hasBundle) {
   ({ main } = await import(bundle));
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../adapters/node/cli.ts'));
+  process.stderr.write(
+    'llm-router: dist/llm-router.mjs is missing; build it with `npm run build` (needs the dev dependencies)\n',
+  );
+  process.exit(1);
 }
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

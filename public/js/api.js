@@ -200,7 +200,8 @@ class LiveIndicator {
 
 /**
  * Poll `path` every `intervalMs` (measured from the end of the previous fetch, so a slow router never
- * piles requests up) and hand each JSON body to `onData`. Pauses while the tab is hidden.
+ * piles requests up) and hand each JSON body to `onData`. Pauses while the tab is hidden. A router that
+ * answers `refresh_interval_ms` (config dashboard.refresh_interval) sets the period from then on.
  */
 export function poll(path, intervalMs, onData) {
   const indicator = new LiveIndicator(document.getElementById('live-status'));
@@ -217,6 +218,8 @@ export function poll(path, intervalMs, onData) {
     try {
       const data = await getJson(path, controller.signal);
       indicator.ok();
+      const asked = data?.system?.refresh_interval_ms ?? data?.refresh_interval_ms;
+      if (typeof asked === 'number' && asked > 0) intervalMs = asked;
       onData(data);
     } catch (error) {
       indicator.fail(error);

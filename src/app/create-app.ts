@@ -72,7 +72,7 @@ export function createApp(options: AppOptions): Hono {
   app.get('/api/history', (c) => {
     const refusal = denied(c.req.header('authorization'));
     if (refusal) return refusal;
-    return jsonResponse({ samples: router.history() }, 200, { 'cache-control': 'no-store' });
+    return jsonResponse(router.history(), 200, { 'cache-control': 'no-store' });
   });
 
   app.post('/v1/*', async (c) => {

@@ -56,6 +56,8 @@ export function dashboardData(input: {
   startedAt: number;
   strategy: string;
   system: SystemInfo;
+  /** dashboard.refresh_interval: how often the pages poll. */
+  refreshIntervalMs: number;
 }) {
   const { view, snapshot, now } = input;
   const live = new Map(view.backends.map((b) => [b.id, b]));
@@ -113,6 +115,7 @@ export function dashboardData(input: {
       runtime: input.system.runtime,
       version: input.system.version,
       strategy: input.strategy,
+      refresh_interval_ms: input.refreshIntervalMs,
     },
     requests: {
       total: totals.requests,

@@ -8,17 +8,12 @@ export interface CandidateSpec {
   readonly maxConcurrency: number | null;
 }
 
-interface ModelGroup {
-  readonly backends: readonly Backend[];
-  readonly candidates: readonly CandidateSpec[];
-}
-
 /**
  * Immutable view of the pool, indexed by model for O(1) lookup per request. Replaced whole on every
  * change (copy-on-write): a request keeps the snapshot it started with.
  */
 export class PoolSnapshot {
-  readonly #byModel: Map<string, ModelGroup>;
+  readonly #byModel: Map<string, readonly CandidateSpec[]>;
   readonly #byId: Map<string, Backend>;
   /** Sorted public model names. */
   readonly models: readonly string[];
@@ -35,26 +30,17 @@ export class PoolSnapshot {
     }
     this.#byModel = new Map();
     for (const [model, list] of grouped) {
-      this.#byModel.set(model, {
-        backends: list,
-        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({
-          id,
-          weight,
-          rpmLimit,
-          maxConcurrency,
-        })),
-      });
+      this.#byModel.set(
+        model,
+        list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({ id, weight, rpmLimit, maxConcurrency })),
+      );
     }
     this.models = [...grouped.keys()].sort();
     this.backends = backends;
   }
 
-  backendsOf(model: string): readonly Backend[] | undefined {
-    return this.#byModel.get(model)?.backends;
-  }
-
   candidatesOf(model: string): readonly CandidateSpec[] | undefined {
-    return this.#byModel.get(model)?.candidates;
+    return this.#byModel.get(model);
   }
 
   get(id: string): Backend | undefined {

@@ -1,6 +1,5 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
-import type { HistorySample } from '../metrics/history-ring.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
@@ -13,7 +12,7 @@ import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
 import { type ModelObject, modelList, modelObject } from './model-list.ts';
 import { assembleRouter, type LlmRouterDeps, type RouterParts } from './router-parts.ts';
-import type { RouterDashboard } from './router-views.ts';
+import type { RouterDashboard, RouterViews } from './router-views.ts';
 
 /**
  * The routing core as adapters see it: one facade over the pool, live config, admission, health and
@@ -136,7 +135,7 @@ export class LlmRouter implements FrontDoorRouter {
     return this.#parts.views.dashboard();
   }
 
-  history(): readonly HistorySample[] {
+  history(): ReturnType<RouterViews['history']> {
     return this.#parts.views.history();
   }
 

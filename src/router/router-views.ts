@@ -44,6 +44,7 @@ export class RouterViews {
       startedAt,
       strategy: live.config.routing.strategy,
       system: this.#deps.systemInfo(),
+      refreshIntervalMs: live.config.dashboard.refresh_interval * 1000,
     });
     return { ...data, config_errors: configStatus.list() };
   }
@@ -57,7 +58,11 @@ export class RouterViews {
     this.#history.add(await this.dashboard());
   }
 
-  history(): readonly HistorySample[] {
-    return this.#history.samples();
+  /** `/api/history`: the samples, and how often the charts page should poll. */
+  history(): { samples: readonly HistorySample[]; refresh_interval_ms: number } {
+    return {
+      samples: this.#history.samples(),
+      refresh_interval_ms: this.#deps.live.config.dashboard.refresh_interval * 1000,
+    };
   }
 }

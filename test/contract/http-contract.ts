@@ -132,6 +132,26 @@ export function runHttpContract(name: string, start: StartTarget): void {
       );
     });
 
+    it('GET /v1/models/{id}: the model object (openai models.retrieve), or the 404 envelope', async () => {
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: CONTRACT_KEY, maxRetries: 0 });
+      const model = await client.models.retrieve('m-ok');
+      expect(model).toMatchObject({ id: 'm-ok', object: 'model', owned_by: 'llm-router' });
+      const listed = (await (await fetch(`${url}/v1/models`, { headers: auth })).json()) as {
+        data: { id: string; created: number }[];
+      };
+      expect(model.created).toBe(listed.data.find((entry) => entry.id === 'm-ok')?.created);
+      const missing = await fetch(`${url}/v1/models/${encodeURIComponent('no"such')}`, { headers: auth });
+      expect(missing.status).toBe(404);
+      expect(await missing.text()).toBe(
+        `{"error":{"message":"model 'no\\"such' not found","type":"invalid_request_error","param":null,"code":"model_not_found"}}`,
+      );
+      expect((await fetch(`${url}/v1/models/m-ok`)).status).toBe(401);
+      const dashboard = (await (await fetch(`${url}/api/dashboard`, { headers: auth })).json()) as {
+        system: { refresh_interval_ms: number };
+      };
+      expect(dashboard.system.refresh_interval_ms).toBe(2000);
+    });
+
     it('401 envelope without the inbound key', async () => {
       const response = await post(`${url}/v1/chat/completions`, chatJson('m-ok'), {});
       expect(response.status).toBe(401);
