@@ -204,7 +204,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run scripts/ensure-chromium.sh (or set CHROMIUM_PATH)`);
+    throw new Error(`${CHROMIUM} not found: run scripts/ensure-packages.sh (or set CHROMIUM_PATH)`);
   }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
