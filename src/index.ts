@@ -17,6 +17,7 @@ export { type Clock, systemClock } from './core/clock.ts';
 export { collectBody } from './core/collect-body.ts';
 export { ClientGoneError } from './core/dispatch.ts';
 export type { LogFields, Logger } from './core/logger.ts';
+export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
 export { errorEnvelope, RouterError, routerErrors } from './core/router-error.ts';
@@ -30,7 +31,7 @@ export type {
 export { TransportError, type UpstreamFailure } from './core/upstream-failure.ts';
 export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';
-export type { Backend } from './pool/backend.ts';
+export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
 export { LlmRouter, type LlmRouterDeps, type Readiness } from './router/llm-router.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
