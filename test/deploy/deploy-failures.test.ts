@@ -2,7 +2,7 @@
 // race after it), an engine exiting at start, one that never serves; and hostile values that must reach
 // the engine as data. Real ssh, real sshd, fake engines running the simulated backend.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ describe.skipIf(missing !== null)('llm-router deploy up when things go wrong', (
     servers.push(holder);
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
     // The fake engine's next start finds its port grabbed by another process just before it binds.
-    await writeFileText(join(lab.engines.stateDir, 'steal-port'), '');
+    await writeFile(join(lab.engines.stateDir, 'steal-port'), '');
     const up = await lab.deploy('up', [
       ...one('race', port),
       '--backend',
@@ -154,22 +154,17 @@ describe.skipIf(missing !== null)('llm-router deploy up when things go wrong', (
       '--extra-args',
       '--models-status 503',
       '--ready-timeout',
-      '3',
+      '2',
     ]);
     const seconds = (performance.now() - startedAt) / 1000;
     expect(up.code, up.stdout + up.stderr).toBe(1);
-    expect(up.stdout).toContain('not serving m after --ready-timeout 3 s');
+    expect(up.stdout).toContain('not serving m after --ready-timeout 2 s');
     expect(up.stdout).toMatch(/127\.0\.0\.1:\d+ not ready in time: stopped \(SIGTERM\)/);
     expect(up.stdout).toMatch(/127\.0\.0\.1\s+0\s+\d+\s+\d+\s+timeout/);
-    expect(seconds).toBeGreaterThanOrEqual(3);
+    expect(seconds).toBeGreaterThanOrEqual(2);
     expect(seconds).toBeLessThan(20);
     const [start] = (await lab.engines.starts()).slice(before);
     expect(pidAlive(start!.pid)).toBe(false);
     expect(existsSync(join(lab.root, 'slow', 'self_deployed_config.yaml'))).toBe(false);
   }, 60_000);
 });
-
-async function writeFileText(path: string, text: string): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(path, text);
-}

@@ -8,6 +8,16 @@ import { parseDeployArgs } from './parse-deploy-args.ts';
 
 /** Runs `llm-router deploy <argv>` with the given io (tests) and resolves with the exit code. */
 export async function runDeploy(argv: readonly string[], io: DeployIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    // A local file that cannot be written, say: one line naming it, not a stack trace.
+    io.err(`llm-router deploy: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[], io: DeployIo): Promise<number> {
   const parsed = parseDeployArgs(argv);
   switch (parsed.kind) {
     case 'help':

@@ -1,9 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { mapLimit } from '../../src/index.ts';
 import { readTextIfExists, writeFileAtomic } from '../cli/index.ts';
-import { checkBackendText, type DeployedEntry, mergeBackendEntries } from './backend-file-edit.ts';
+import {
+  checkBackendText,
+  type DeployedEntry,
+  mergeBackendEntries,
+  SELF_DEPLOYED,
+} from './backend-file-edit.ts';
 import type { DeployIo } from './deploy-io.ts';
 import {
   type DeployManifest,
@@ -26,7 +31,7 @@ import { waitForFleet } from './wait-for-fleet.ts';
 
 /** Readiness poll period and process check period (ms). */
 const POLL_MS = 500;
-const ALIVE_EVERY_MS = 1500;
+const ALIVE_EVERY_MS = 1000;
 
 /**
  * `deploy up`: start the engines, wait for them, write the ready ones into the backend file as they
@@ -60,6 +65,10 @@ export async function runUp(given: UpOptions, io: DeployIo): Promise<number> {
       `from ${hosts.from}, ${perHost} per host (TP ${options.tensorParallel})` +
       (idle > 0 ? `; ${idle} GPU(s) per host left idle` : ''),
   );
+  if (!basename(configFile).toLowerCase().startsWith(SELF_DEPLOYED))
+    say(
+      `note: a router loads ${basename(configFile)} only if a source its name starts with is enabled (self_deployed*.yaml is)`,
+    );
   if (options.dryRun) {
     printUpDryRun(options, plans, { configFile, manifestPath, pollMs: POLL_MS }, io);
     return 0;

@@ -7,48 +7,32 @@ import type { UpOptions } from './deploy-options.ts';
  * Nothing here is quoted: the argv travels as separate words and is quoted once, by the launch call.
  */
 export function engineCommand(options: UpOptions, port: number): string[] {
-  const extra = options.extraArgs;
-  const seqs = options.maxNumSeqs === undefined ? [] : [String(options.maxNumSeqs)];
+  const listen = [
+    '--host',
+    options.bindHost,
+    '--port',
+    String(port),
+    '--served-model-name',
+    options.servedName,
+  ];
+  const tp = String(options.tensorParallel);
+  const seqs = options.maxNumSeqs === undefined ? undefined : String(options.maxNumSeqs);
   switch (options.backend) {
     case 'vllm': {
       const start =
         options.python === undefined
           ? [options.engineBin ?? 'vllm', 'serve', options.model]
           : [options.python, '-m', 'vllm.entrypoints.openai.api_server', '--model', options.model];
-      return [
-        ...start,
-        '--host',
-        options.bindHost,
-        '--port',
-        String(port),
-        '--served-model-name',
-        options.servedName,
-        '--tensor-parallel-size',
-        String(options.tensorParallel),
-        ...(seqs.length > 0 ? ['--max-num-seqs', ...seqs] : []),
-        ...extra,
-      ];
+      const limit = seqs === undefined ? [] : ['--max-num-seqs', seqs];
+      return [...start, ...listen, '--tensor-parallel-size', tp, ...limit, ...options.extraArgs];
     }
     case 'sglang': {
       const start =
         options.engineBin === undefined
           ? [options.python ?? 'python3', '-m', 'sglang.launch_server']
           : [options.engineBin];
-      return [
-        ...start,
-        '--model-path',
-        options.model,
-        '--host',
-        options.bindHost,
-        '--port',
-        String(port),
-        '--served-model-name',
-        options.servedName,
-        '--tp',
-        String(options.tensorParallel),
-        ...(seqs.length > 0 ? ['--max-running-requests', ...seqs] : []),
-        ...extra,
-      ];
+      const limit = seqs === undefined ? [] : ['--max-running-requests', seqs];
+      return [...start, '--model-path', options.model, ...listen, '--tp', tp, ...limit, ...options.extraArgs];
     }
   }
 }

@@ -145,12 +145,15 @@ function upOptions(parsed: ParsedFlags, common: CommonOptions): UpOptions {
       throw new ArgError('--extra-args: contains a NUL byte');
     return split.words;
   });
+  const hostsEnv = text(parsed, 'hosts-env');
+  if (hostsEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(hostsEnv))
+    throw new ArgError(`--hosts-env "${hostsEnv}" is not an environment variable name`);
   return {
     ...common,
     hosts: {
       hosts: text(parsed, 'hosts'),
       hostsFile: text(parsed, 'hosts-file'),
-      hostsEnv: text(parsed, 'hosts-env'),
+      hostsEnv,
     },
     backend,
     model,

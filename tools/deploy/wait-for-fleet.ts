@@ -52,7 +52,8 @@ export async function waitForFleet(ctx: WaitContext, instances: readonly LiveIns
       await checkProcesses(ctx, instances, unreachable);
     }
     if (ctx.signal?.aborted) {
-      for (const instance of starting()) mark(instance, 'interrupted', 'interrupted before it was ready');
+      for (const instance of starting())
+        mark(instance, 'interrupted', 'up stopped waiting before it served (still running)');
       break;
     }
     if (ctx.now() >= deadline) {
