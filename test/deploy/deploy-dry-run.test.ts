@@ -120,6 +120,16 @@ describe('deploy --dry-run', () => {
     expect(down.out).toContain(' -p 22 ');
   });
 
+  it('a hand-edited manifest is checked like the command line', async () => {
+    const bad = { ...manifest, instances: [{ ...manifest.instances[0]!, host: 'gpu01;id' }] };
+    await writeFile(join(dir, 'bad.json'), JSON.stringify(bad));
+    const { code, err } = await dryRun(['status', '--dry-run', '--manifest', 'bad.json']);
+    expect(code).toBe(1);
+    expect(err).toContain(
+      `${join(dir, 'bad.json')}: not a deploy manifest: instances.0.host: host "gpu01;id" is not`,
+    );
+  });
+
   it('status and down without a manifest say where they looked', async () => {
     const { code, err } = await dryRun(['down', '--dry-run', '--manifest', 'nope.json']);
     expect(code).toBe(1);

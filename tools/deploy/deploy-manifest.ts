@@ -2,10 +2,17 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readTextIfExists, writeFileAtomic } from '../cli/index.ts';
+import { hostProblem } from './deploy-names.ts';
 import type { SshSettings } from './deploy-options.ts';
 
+/** Hosts are checked as strictly as on the command line: a hand-edited manifest feeds ssh too. */
+const HostSchema = z.string().superRefine((host, ctx) => {
+  const problem = hostProblem(host);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `host ${problem}` });
+});
+
 export const ManifestInstanceSchema = z.object({
-  host: z.string().min(1),
+  host: HostSchema,
   port: z.number().int().min(1).max(65_535),
   pid: z.number().int().positive(),
   /** In the engine's environment as LLM_ROUTER_DEPLOY_ID: tells our process from a reused pid. */

@@ -1,6 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { mapLimit } from '../../src/index.ts';
 import { readTextIfExists, writeFileAtomic } from '../cli/index.ts';
 import {
@@ -74,7 +72,6 @@ export async function runUp(given: UpOptions, io: DeployIo): Promise<number> {
     return 0;
   }
 
-  await mkdir(join(homedir(), '.ssh'), { recursive: true, mode: 0o700 }); // for ssh's ControlPath
   const ctx: LaunchContext = {
     shell: new SystemSsh(options.ssh, options.connectTimeoutS),
     options,

@@ -37,8 +37,8 @@ export async function probePorts(ctx: LaunchContext, host: string): Promise<Set<
 }
 
 /**
- * Finds `plans.length` free ports on the host (from --port up, skipping what is in use and `avoid`) and
- * starts one engine per plan, one after another over the host's shared connection.
+ * Finds `plans.length` free ports on the host (from --port up, skipping what is in use) and starts one
+ * engine per plan, one after another over the host's shared connection.
  */
 export async function launchHost(
   ctx: LaunchContext,

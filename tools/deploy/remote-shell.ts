@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { SshSettings } from './deploy-options.ts';
 import { type RemoteScript, scriptText } from './remote-scripts.ts';
@@ -29,7 +32,9 @@ export class SystemSsh implements RemoteShell {
     this.#connectTimeoutS = connectTimeoutS;
   }
 
-  run(host: string, script: RemoteScript, timeoutMs: number): Promise<RemoteResult> {
+  async run(host: string, script: RemoteScript, timeoutMs: number): Promise<RemoteResult> {
+    // ssh puts its multiplexing sockets there (CONTROL_PATH); without it, it warns and connects anyway.
+    await mkdir(join(homedir(), '.ssh'), { recursive: true, mode: 0o700 }).catch(() => undefined);
     const [command, ...args] = sshArgv(host, this.#ssh, this.#connectTimeoutS);
     return new Promise((resolve) => {
       const child = spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
