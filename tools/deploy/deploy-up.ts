@@ -63,6 +63,13 @@ export async function runUp(given: UpOptions, io: DeployIo): Promise<number> {
       `from ${hosts.from}, ${perHost} per host (TP ${options.tensorParallel})` +
       (idle > 0 ? `; ${idle} GPU(s) per host left idle` : ''),
   );
+  const busy = [...new Set((previous?.instances ?? []).map((i) => i.host))].filter((h) =>
+    hosts.hosts.includes(h),
+  );
+  if (busy.length > 0)
+    say(
+      `note: ${manifestPath} already lists engines on ${busy.join(', ')}; the new ones are given the same GPUs`,
+    );
   if (!basename(configFile).toLowerCase().startsWith(SELF_DEPLOYED))
     say(
       `note: a router loads ${basename(configFile)} only if a source its name starts with is enabled (self_deployed*.yaml is)`,
