@@ -26,6 +26,7 @@ export { type Clock, systemClock } from './core/clock.ts';
 export { collectBody } from './core/collect-body.ts';
 export { ClientGoneError } from './core/dispatch.ts';
 export type { LogFields, Logger } from './core/logger.ts';
+export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
@@ -40,7 +41,7 @@ export type {
 export { TransportError, type UpstreamFailure } from './core/upstream-failure.ts';
 export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';
-export type { Backend } from './pool/backend.ts';
+export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
 export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';

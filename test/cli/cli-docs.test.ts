@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../adapters/node/commands.ts';
+import { DEPLOY_FLAGS, DEPLOY_USAGE } from '../../tools/deploy/index.ts';
 import { SIM_FLAG_NAMES, SIM_USAGE } from '../../tools/sim/index.ts';
 import { REPO_ROOT, runCli } from '../support/cli.ts';
 
@@ -35,6 +36,13 @@ describe('every command: --help, help <command> and docs/cli.md agree', () => {
 
   it('sim: --help lists exactly the flags the parser accepts', () => {
     expect(usageFlags(SIM_USAGE).sort()).toEqual([...SIM_FLAG_NAMES].sort());
+  });
+
+  it('deploy: one --help lists exactly the flags up, status and down accept, together', () => {
+    const accepted = new Set(
+      Object.values(DEPLOY_FLAGS).flatMap((flags) => [...flags.values, ...flags.booleans]),
+    );
+    expect(usageFlags(DEPLOY_USAGE).sort()).toEqual([...accepted].sort());
   });
 
   it('the CLI prints each usage for "<command> --help" and "help <command>", and lists every command', async () => {

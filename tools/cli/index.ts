@@ -8,3 +8,7 @@ export {
   type ParsedFlags,
   parseFlags,
 } from './parse-flags.ts';
+export { printable } from './printable.ts';
+export { readTextIfExists } from './read-text-if-exists.ts';
+export { renderTable } from './render-table.ts';
+export { writeFileAtomic } from './write-file-atomic.ts';

@@ -1,4 +1,4 @@
-export { runSimCli, type SimCliIo, writeFileAtomic } from './sim-cli.ts';
+export { runSimCli, type SimCliIo } from './sim-cli.ts';
 export {
   type ParsedSimArgs,
   parseSimArgs,

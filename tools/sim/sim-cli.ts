@@ -1,5 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../cli/index.ts';
 import { parseSimArgs, simSpecs } from './sim-cli-args.ts';
 import { SIM_USAGE } from './sim-cli-usage.ts';
 import { backendConfigYaml, startSimFleet } from './sim-fleet.ts';
@@ -70,20 +69,6 @@ function describe(server: SimServer, index: number): string {
     `sim[${index}] ${o.engine} ${server.url} models=${o.models.join(',')} speed=${o.speed} ` +
     `tokens_per_second=${o.tokensPerSecond} ttft_ms=${o.ttftMs} max_num_seqs=${o.maxNumSeqs}`
   );
-}
-
-/** Temp file in the same directory, then rename: a watching router never reads a half-written file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await writeFile(temp, content, 'utf8');
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
