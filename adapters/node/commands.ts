@@ -1,9 +1,10 @@
+import { benchCommand } from '../../tools/bench/index.ts';
 import type { Command } from '../../tools/cli/index.ts';
 import { simCommand } from '../../tools/sim/index.ts';
 import { serveCommand } from './serve-command.ts';
 
 /** Every `llm-router <command>`; the first is the default when no command is named. */
-export const COMMANDS: readonly Command[] = [serveCommand, simCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, simCommand, benchCommand];
 
 export function commandNamed(name: string): Command | undefined {
   return COMMANDS.find((command) => command.name === name);

@@ -8,3 +8,4 @@ export {
   type ParsedFlags,
   parseFlags,
 } from './parse-flags.ts';
+export { CLI_ENTRY, PROJECT_ROOT } from './project-root.ts';
