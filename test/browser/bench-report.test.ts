@@ -49,7 +49,13 @@ async function bench(output: string, extra: string[]): Promise<void> {
       '--quiet',
       ...extra,
     ],
-    { out: () => {}, err: (text) => void (err += text), tty: false },
+    {
+      out: () => {},
+      err: (text) => {
+        err += text;
+      },
+      tty: false,
+    },
   );
   expect(code, err).toBe(0);
 }
