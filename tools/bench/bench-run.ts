@@ -108,7 +108,8 @@ export async function runBench(config: BenchConfig, io: RunIo): Promise<BenchOut
       }
     });
     void worker.exited.then(({ code, stderr }) => {
-      if (!exiting)
+      // After a Ctrl-C, a worker that overran its grace period is killed on purpose.
+      if (!exiting && !io.interrupt.aborted)
         failure?.(new WorkerFailed(`${worker.name} exited (code ${code})${stderr ? `:\n${stderr}` : ''}`));
     });
   }

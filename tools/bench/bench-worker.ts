@@ -1,13 +1,12 @@
-import { Pool } from 'undici';
 import { createSeededRandom } from '../../src/index.ts';
 import { type BenchConfig, BenchConfigSchema, type Side, type Target } from './bench-config.ts';
 import { type JsonObject, readDataset } from './dataset.ts';
 import { errorText } from './error-kind.ts';
-import type { RequestTarget } from './llm-request.ts';
+import { sendLlmRequest } from './llm-request.ts';
 import { LoadGenerator, type LoadPlan } from './load-generator.ts';
 import { RequestSource } from './request-source.ts';
+import { createRequestTarget, requestHeaders } from './request-target.ts';
 import { RunStats } from './run-stats.ts';
-import { targetBase } from './target-url.ts';
 import { type Channel, type FromWorker, type PhaseOrder, shareOf, type ToWorker } from './worker-protocol.ts';
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
@@ -19,18 +18,7 @@ interface Prepared {
   readonly config: BenchConfig;
   readonly index: number;
   readonly count: number;
-  readonly targets: Map<Side, { target: RequestTarget; source: RequestSource; pool: Pool }>;
-}
-
-function headersFor(config: BenchConfig): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: config.request.stream ? 'text/event-stream' : 'application/json',
-    'user-agent': 'llm-router-bench',
-  };
-  if (config.request.apiKey) headers.authorization = `Bearer ${config.request.apiKey}`;
-  for (const [name, value] of config.request.headers) headers[name.toLowerCase()] = value;
-  return headers;
+  readonly targets: Map<Side, ReturnType<typeof prepareTarget>>;
 }
 
 function prepareTarget(
@@ -41,28 +29,45 @@ function prepareTarget(
   index: number,
   count: number,
 ) {
-  const base = targetBase(target.url);
-  const timeoutMs = config.request.timeoutS * 1000;
-  const share = config.load.kind === 'closed' ? shareOf(config.load.concurrency, index, count) : 0;
   // A closed loop never needs more sockets than its share; an open loop opens what its arrivals need.
-  const pool = new Pool(base.origin, {
-    connections: config.load.kind === 'closed' ? Math.max(1, share) : null,
-    pipelining: 1,
-    connect: { timeout: 10_000 },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+  const owned = createRequestTarget({
+    url: target.url,
+    connections:
+      config.load.kind === 'closed' ? Math.max(1, shareOf(config.load.concurrency, index, count)) : null,
+    timeoutMs: config.request.timeoutS * 1000,
+    headers: requestHeaders({
+      stream: config.request.stream,
+      apiKey: config.request.apiKey,
+      extra: config.request.headers,
+    }),
   });
   const salt = side === 'router' ? 0 : 1_000_003;
   const source = new RequestSource({
     shape: config.request,
     model: target.model,
-    pathPrefix: base.pathPrefix,
+    pathPrefix: owned.pathPrefix,
     dataset,
     sample: config.sampleDataset,
     random: createSeededRandom((config.seed + index * 7919 + salt) >>> 0),
     offset: dataset ? Math.floor((index * dataset.length) / count) : index * 1_000_000,
   });
-  return { target: { dispatcher: pool, origin: base.origin, headers: headersFor(config) }, source, pool };
+  return { target: owned.target, source, close: owned.close };
+}
+
+/** Longest wait for the priming requests; the preflight already showed the targets answer. */
+const PRIME_TIMEOUT_MS = 10_000;
+
+/**
+ * One unmeasured one-token request per target before the load: the first requests of a cold process
+ * otherwise pay for compiling the client's code paths (tens of ms when many start at once).
+ */
+async function prime(targets: readonly ReturnType<typeof prepareTarget>[]): Promise<void> {
+  const requests = targets.map((entry) => sendLlmRequest(entry.target, entry.source.primer(), epochNow));
+  const timer = setTimeout(() => {
+    for (const request of requests) request.cancel();
+  }, PRIME_TIMEOUT_MS);
+  await Promise.all(requests.map((request) => request.done));
+  clearTimeout(timer);
 }
 
 /**
@@ -148,7 +153,7 @@ export function serveWorker(channel: Channel<FromWorker, ToWorker>, onExit: () =
                 prepareTarget(config, 'direct', config.direct, lines, message.index, message.count),
               );
             prepared = { config, index: message.index, count: message.count, targets };
-            channel.send({ type: 'ready' });
+            return prime([...targets.values()]).then(() => channel.send({ type: 'ready' }));
           },
           (error: unknown) => channel.send({ type: 'fatal', message: errorText(error) }),
         );
@@ -170,9 +175,8 @@ export function serveWorker(channel: Channel<FromWorker, ToWorker>, onExit: () =
         current?.stop();
         return;
       case 'exit': {
-        const pools = prepared ? [...prepared.targets.values()].map((entry) => entry.pool) : [];
-        // destroy, not close: an interrupted run may leave sockets the server keeps open.
-        void Promise.allSettled(pools.map((pool) => pool.destroy())).then(onExit);
+        const targets = prepared ? [...prepared.targets.values()] : [];
+        void Promise.allSettled(targets.map((entry) => entry.close())).then(onExit);
         return;
       }
       default: {

@@ -19,5 +19,6 @@ export { type InFlight, type RequestResult, type RequestTarget, sendLlmRequest }
 export { LoadGenerator, type LoadPlan } from './load-generator.ts';
 export { renderReportHtml } from './report-html.ts';
 export { type PreparedRequest, RequestSource } from './request-source.ts';
+export { createRequestTarget, type OwnedTarget, requestHeaders } from './request-target.ts';
 export { RunStats } from './run-stats.ts';
 export { SseEvents } from './sse-events.ts';

@@ -78,6 +78,12 @@ export class LoadGenerator {
     return done;
   }
 
+  /** Stop issuing and let the requests in flight finish; `run()` resolves once they have. */
+  finish(): void {
+    this.#stopIssuing();
+    this.#checkDrained();
+  }
+
   /** Stop issuing and cancel every request in flight (Ctrl-C); `run()` then resolves. */
   stop(): void {
     this.#stopIssuing();

@@ -110,10 +110,18 @@ export class RequestSource {
     return this.#prepare(body, estimateTokens(prompt));
   }
 
-  #prepare(body: JsonObject, promptTokens: number): PreparedRequest {
+  /** A one-token request of the same shape, to warm the client and the connection before measuring. */
+  primer(): PreparedRequest {
+    const body: JsonObject =
+      this.#shape.endpoint === 'chat' ? { messages: [{ role: 'user', content: 'hi' }] } : { prompt: 'hi' };
+    return this.#prepare(body, 1, 1);
+  }
+
+  #prepare(body: JsonObject, promptTokens: number, maxTokens?: number): PreparedRequest {
     // Assigning an existing key keeps its position: a dataset's `model` after a large image stays there.
     body.model = this.#model;
-    if (this.#shape.maxTokens) body.max_tokens = sampleIntRange(this.#shape.maxTokens, this.#random);
+    if (maxTokens !== undefined) body.max_tokens = maxTokens;
+    else if (this.#shape.maxTokens) body.max_tokens = sampleIntRange(this.#shape.maxTokens, this.#random);
     body.stream = this.#shape.stream;
     if (this.#shape.stream) body.stream_options = { include_usage: true };
     else delete body.stream_options;
