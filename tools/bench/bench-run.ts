@@ -77,6 +77,7 @@ export async function runBench(config: BenchConfig, io: RunIo): Promise<BenchOut
   let failure: ((error: Error) => void) | null = null;
   let pendingDone = 0;
   let phaseLastEnd = 0;
+  let phasePeak = 0;
   let exiting = false;
 
   const failed = new Promise<never>((_, reject) => {
@@ -101,7 +102,9 @@ export async function runBench(config: BenchConfig, io: RunIo): Promise<BenchOut
             return;
           }
           inFlight.set(worker, 0);
-          side.peakInFlight = Math.max(side.peakInFlight, message.peakInFlight);
+          // Workers peak at about the same time (their shares of one load): the sum is the phase's peak.
+          phasePeak += message.peakInFlight;
+          side.peakInFlight = Math.max(side.peakInFlight, phasePeak);
           if (--pendingDone === 0) phaseDone?.();
           return;
         }
@@ -183,6 +186,7 @@ export async function runBench(config: BenchConfig, io: RunIo): Promise<BenchOut
         if (plan.length > 1) io.onNote(`phase ${step.index + 1}/${step.of}: ${step.side}`);
         pendingDone = workers.length;
         phaseLastEnd = 0;
+        phasePeak = 0;
         const done = new Promise<void>((resolve) => {
           phaseDone = resolve;
         });

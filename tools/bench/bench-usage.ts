@@ -25,7 +25,7 @@ Flags accept -flag, --flag, "--flag value" and "--flag=value". Ctrl-C stops earl
   --api-key KEY           send "Authorization: Bearer KEY"
   --header "K: V"         extra request header; repeat for several
   --workers N             worker processes sharing the load (default: one per 2,500 streams or 1,000 req/s)
-  --timeout S             longest wait for the response head and between two chunks (default 600)
+  --timeout S             longest wait for a connection, the response head, or between two chunks (default 600)
   --output DIR            write DIR/report.json and DIR/report.html
   --label NAME            name of the run in the reports (default: model and URL)
   --direct URL            A/B mode: also run the load against this backend directly, in interleaved phases

@@ -12,8 +12,8 @@ export interface OwnedTarget {
 
 /**
  * A keep-alive pool to one server for the load generator: `connections` caps the sockets (a closed
- * loop's concurrency; null opens as many as the load needs), and `timeoutMs` bounds the wait for the
- * response head and between two body chunks.
+ * loop's concurrency; null opens as many as the load needs), and `timeoutMs` bounds the connect, the
+ * wait for the response head and the wait between two body chunks.
  */
 export function createRequestTarget(options: {
   url: string;
@@ -25,7 +25,8 @@ export function createRequestTarget(options: {
   const pool = new Pool(base.origin, {
     connections: options.connections,
     pipelining: 1,
-    connect: { timeout: 10_000 },
+    // A saturated server accepts late (a full listen backlog): slow, not failed, within the timeout.
+    connect: { timeout: options.timeoutMs },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
