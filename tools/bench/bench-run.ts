@@ -147,7 +147,12 @@ export async function runBench(config: BenchConfig, io: RunIo): Promise<BenchOut
   try {
     for (const [index, worker] of workers.entries())
       worker.send({ type: 'start', config, index, count: workers.length });
-    await Promise.race([ready, failed, timeout]);
+    // Ctrl-C while workers start (or prime) ends the wait too; no phase then runs.
+    const interrupted = new Promise<void>((resolve) => {
+      if (io.interrupt.aborted) resolve();
+      io.interrupt.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([ready, failed, timeout, interrupted]);
     clearTimeout(timer);
 
     const plan = phasePlan(config);
