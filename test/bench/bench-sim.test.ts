@@ -2,6 +2,8 @@
 // the measured figures must match what the sims were configured to do. Worker processes, Ctrl-C and a
 // dead URL go through the real CLI entry (bin/llm-router.mjs); the rest runs the command in-process.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AbReport, SideReport } from '../../tools/bench/index.ts';
 import { runBenchCli } from '../../tools/bench/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
-import { freePort, killAllCli, runCli, spawnCli } from '../support/cli.ts';
+import { CLI, freePort, killAllCli, runCli, spawnCli } from '../support/cli.ts';
 import { closeAll, startSims, startTestRouter, type TestRouter, waitFor } from '../support/router-fixture.ts';
 
 const TTFT_MS = 150;
@@ -197,6 +199,50 @@ describe('llm-router bench against the simulated fleet', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`cannot reach http://127.0.0.1:${port}: connection refused`);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('too few open files: a warning before the run, EMFILE failures counted as such and explained', async () => {
+    // Lowering the hard limit needs no privilege; workers cannot raise their soft limit past it.
+    const command = 'ulimit -n 120; ulimit -Hn 120; exec "$0" "$@"';
+    const child = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        command,
+        process.execPath,
+        CLI,
+        'bench',
+        '--url',
+        sims[0]!.url,
+        '--model',
+        'demo-model',
+        '--concurrency',
+        '200',
+        '--requests',
+        '200',
+        '--max-tokens',
+        '2',
+        '--quiet',
+        '--output',
+        join(dir, 'emfile'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    child.stdout.resume();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(
+      'warning: each worker needs about 264 open files but the open-file limit is soft 120 / hard 120',
+    );
+    const report = await readReport(join(dir, 'emfile'));
+    expect(report.errors.emfile).toBeGreaterThan(0);
+    expect(report.requests.failed).toBe(report.errors.emfile);
+    expect(stderr).toContain(`${report.errors.emfile} request(s) failed with EMFILE (too many open files)`);
+    expect(stderr).toContain('ulimit -n');
   });
 
   it('SIGINT mid-run stops the load, writes a partial report and exits 130', async () => {

@@ -12,9 +12,6 @@ export type ErrorKind =
   | 'bad_response'
   | 'other';
 
-/** Kinds that mean "the benchmark machine ran out of file descriptors", not a server fault. */
-export const EMFILE: ErrorKind = 'emfile';
-
 /** Undici and socket error codes → a short, stable kind. */
 export function errorKindOf(error: unknown): ErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
@@ -29,6 +26,7 @@ export function errorKindOf(error: unknown): ErrorKind {
       return 'dns';
     case 'EMFILE':
     case 'ENFILE':
+      // This machine ran out of file descriptors: not a server fault (the CLI explains the limit).
       return 'emfile';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
