@@ -32,7 +32,8 @@ export function raiseAdvice(limits: OpenFileLimits): string {
   return (
     `the open-file limit is soft ${limits.soft} / hard ${limits.hard}. Worker processes raise their soft ` +
     'limit to the hard one themselves; to go further, raise the hard limit before the command, e.g. ' +
-    '`ulimit -n 65536` (as root, or set "nofile" in /etc/security/limits.conf), or use more --workers. ' +
+    '`ulimit -n 65536` (as root, or set "nofile" in /etc/security/limits.conf; in a container the runtime ' +
+    'sets it, e.g. docker run --ulimit nofile=65536:65536), or use more --workers. ' +
     'A proxy or server on the same machine needs two descriptors per stream and its own limit raised too.'
   );
 }
