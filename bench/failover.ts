@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HdrHistogram } from '../tools/bench/index.ts';
 import { type SimServer, startSimServer } from '../tools/sim/index.ts';
 import { writeFailoverConfig } from './failover/config.ts';
 import { type DashboardWatch, watchBackend } from './failover/dashboard-watch.ts';
@@ -22,7 +23,6 @@ import { spawnChild, waitForHttp } from './lib/children.ts';
 import { REPO_DIR } from './lib/paths.ts';
 import { freePort } from './lib/ports.ts';
 import { writeResult } from './lib/results.ts';
-import { summarize } from './lib/stats.ts';
 import { fmt, printTable } from './lib/table.ts';
 
 const MODEL = 'failover-model';
@@ -54,12 +54,31 @@ function between(records: readonly RequestRecord[], from: number, to: number): R
   return records.filter((record) => record.at >= from && record.at < to);
 }
 
+/** Latencies of some requests in the load generator's histogram (microseconds). */
+function latencyUs(records: readonly RequestRecord[]): HdrHistogram {
+  const histogram = new HdrHistogram();
+  for (const record of records) histogram.record(record.ms * 1000);
+  return histogram;
+}
+
+function latencySummary(records: readonly RequestRecord[]): Record<string, number> {
+  const histogram = latencyUs(records);
+  const ms = (us: number) => us / 1000;
+  return {
+    count: histogram.count,
+    mean: ms(histogram.mean()),
+    p50: ms(histogram.percentile(50)),
+    p90: ms(histogram.percentile(90)),
+    p99: ms(histogram.percentile(99)),
+    max: ms(histogram.max()),
+  };
+}
+
 function failuresOf(records: readonly RequestRecord[]): Map<string, number> {
   const byKind = new Map<string, number>();
   for (const record of records) {
-    if (record.status === 200) continue;
-    const kind =
-      record.status === 0 ? `network: ${record.error ?? ''}` : `${record.status}: ${record.error ?? ''}`;
+    if (record.error === null) continue;
+    const kind = record.error ?? `${record.status}`;
     byKind.set(kind.slice(0, 120), (byKind.get(kind.slice(0, 120)) ?? 0) + 1);
   }
   return byKind;
@@ -122,10 +141,7 @@ async function main(): Promise<void> {
       if (info.path === '/v1/chat/completions') arrivals.push(performance.now());
     });
     watch = watchBackend(url, victimId, pollMs);
-    const body = Buffer.from(
-      JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'ping' }], max_tokens: 4 }),
-    );
-    const load = startOpenLoop({ url, path: '/v1/chat/completions', body, rate });
+    const load = startOpenLoop({ url, model: MODEL, rate, maxTokens: 4 });
     const loadStart = performance.now();
 
     await sleep(warmupMs);
@@ -167,7 +183,7 @@ async function main(): Promise<void> {
     const ejected = transitions.find((t) => !t.healthy && t.at >= killWall);
     const readmitted = transitions.find((t) => t.healthy && t.at >= restartWall);
 
-    const failed = records.filter((record) => record.status !== 200);
+    const failed = records.filter((record) => record.error !== null);
     const phases: [string, number, number][] = [
       ['warm-up (before kill)', loadStart, killAt],
       ['kill + 1 s', killAt, killAt + 1000],
@@ -179,14 +195,14 @@ async function main(): Promise<void> {
       ['phase', 'requests', 'failed', 'p50', 'p99', 'max'],
       phases.map(([name, from, to]) => {
         const part = between(records, from, to);
-        const latency = summarize(part.map((record) => record.ms));
+        const latency = latencyUs(part);
         return [
           name,
           String(part.length),
-          String(part.filter((record) => record.status !== 200).length),
-          fmt(latency.p50, 1),
-          fmt(latency.p99, 1),
-          fmt(latency.max, 1),
+          String(part.filter((record) => record.error !== null).length),
+          fmt(latency.percentile(50) / 1000, 1),
+          fmt(latency.percentile(99) / 1000, 1),
+          fmt(latency.max() / 1000, 1),
         ];
       }),
     );
@@ -238,7 +254,7 @@ async function main(): Promise<void> {
       killToUnhealthyMs: markedDown ? markedDown.at - killAt : null,
       restartToHealthyMs: healthyAgain ? healthyAgain.at - restartAt : null,
       restartToTrafficMs: firstArrival ? firstArrival - restartAt : null,
-      latency: summarize(records.map((record) => record.ms)),
+      latency: latencySummary(records),
     });
     process.stdout.write(`\nresult: ${path}\n`);
     process.exitCode = failed.length === 0 && firstArrival !== undefined ? 0 : 1;

@@ -6,12 +6,13 @@
  *   npx tsx bench/large-body.ts [--sizes 1,10] [--micro-ms 1500] [--count 200] [--mb 1] [--delay-ms 2000]
  *                               [--targets pipe,router]
  */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scanModel } from '../src/core/scan-model.ts';
-import type { BurstResult } from './clients/burst-client.ts';
 import { BENCH_MODEL, chunked, imageBody } from './lib/bodies.ts';
-import { runJsonClient } from './lib/children.ts';
-import { benchFile } from './lib/paths.ts';
+import { runLlmBench } from './lib/llm-bench.ts';
 import { RssSampler, rssBytes } from './lib/proc-stats.ts';
 import { writeResult } from './lib/results.ts';
 import { ForeignLoad } from './lib/system-cpu.ts';
@@ -137,16 +138,43 @@ interface HoldRow {
   readonly foreignCores: number;
 }
 
-const burstClient = benchFile('clients/burst-client.ts');
-const burst = (target: Target, n: number, bytes: number) =>
-  runJsonClient<BurstResult>('burst-client', burstClient, [
+/** Outcome of `n` requests sent at once, from `llm-router bench`'s report. */
+interface BurstResult {
+  readonly ok: number;
+  readonly errors: number;
+  readonly errorKinds: Record<string, number>;
+  /** First request sent to last answer. */
+  readonly wallMs: number;
+  readonly latency: { readonly p50: number | null; readonly max: number | null };
+}
+
+/** `n` concurrent requests (one connection each, closed loop of n used once) with a `bytes`-byte image body. */
+async function burst(target: Target, n: number, bytes: number): Promise<BurstResult> {
+  const dataset = join(tmp, `image-${bytes}.jsonl`);
+  if (!existsSync(dataset)) writeFileSync(dataset, `${imageBody(bytes).toString('utf8')}\n`);
+  const report = await runLlmBench([
     '--url',
-    `${target.url}/v1/chat/completions`,
-    '--count',
+    target.url,
+    '--model',
+    BENCH_MODEL,
+    '--concurrency',
     String(n),
-    '--bytes',
-    String(bytes),
+    '--requests',
+    String(n),
+    '--no-stream',
+    '--dataset',
+    dataset,
+    '--timeout',
+    '60',
   ]);
+  return {
+    ok: report.requests.ok,
+    errors: report.requests.failed + (n - report.requests.total),
+    errorKinds: report.errors,
+    wallMs: report.duration_s * 1000,
+    latency: { p50: report.latency_ms.p50, max: report.latency_ms.max },
+  };
+}
 
 async function hold(target: Target): Promise<HoldRow> {
   // Warm the path with small bodies (answered at once), then measure from a settled baseline.
@@ -162,6 +190,8 @@ async function hold(target: Target): Promise<HoldRow> {
   return { target: target.name, result, rssBefore, rssPeak, rssAfter, foreignCores };
 }
 
+const tmp = mkdtempSync(join(tmpdir(), 'llm-router-large-body-'));
+process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
 let exitCode = 0;
 const fleet = await startFleet({ targets: selected, backend: { delayMs, delayMinBytes: 64 * 1024 } });
 process.stdout.write(

@@ -4,17 +4,16 @@
  *
  *   npx tsx bench/overhead.ts [--duration 10] [--warmup 2] [--rate 500] [--rate-duration 10]
  *                             [--connections 64] [--threads 1] [--targets direct,pipe,nginx,router]
- *                             [--tool auto|wrk|autocannon] [--profile]
+ *                             [--tool auto|wrk|llm-router] [--profile]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PacedResult } from './clients/paced-client.ts';
-import { chatBody } from './lib/bodies.ts';
-import { runJsonClient } from './lib/children.ts';
+import { BENCH_MODEL, chatBody } from './lib/bodies.ts';
 import { type ClosedLoopResult, closedLoop } from './lib/closed-loop.ts';
 import { monotonicMicros, type ProfileSummary } from './lib/cpu-profile.ts';
-import { benchFile, RESULTS_DIR } from './lib/paths.ts';
+import { runLlmBench } from './lib/llm-bench.ts';
+import { RESULTS_DIR } from './lib/paths.ts';
 import { cpuMicros } from './lib/proc-stats.ts';
 import { collectProfiles, printProfileReport } from './lib/profile-report.ts';
 import { writeResult } from './lib/results.ts';
@@ -48,11 +47,14 @@ const selected = values.targets.split(',').map((name) => name.trim()) as TargetN
 for (const name of selected) if (!ALL_TARGETS.includes(name)) throw new Error(`unknown target "${name}"`);
 
 const wrk =
-  values.tool === 'autocannon'
+  values.tool === 'llm-router'
     ? null
     : values.tool === 'wrk'
       ? which('wrk')
-      : requireTool('wrk', 'falling back to autocannon (a Node load generator: it takes CPU from the proxy)');
+      : requireTool(
+          'wrk',
+          'falling back to llm-router bench (a Node load generator: it takes more CPU than wrk)',
+        );
 if (values.tool === 'wrk' && wrk === null)
   throw new Error('wrk is not installed: apt-get update && apt-get install -y wrk');
 
@@ -65,6 +67,16 @@ interface ClosedRow {
   readonly foreignCores: number;
   /** The measured run's [start, end] in monotonic µs, to cut the CPU profile to it. */
   readonly window: readonly [number, number];
+}
+
+/** The fixed-rate run of one target, from `llm-router bench`'s report (latency in ms). */
+interface PacedResult {
+  readonly sent: number;
+  /** Requests started per second (the open loop's offered rate). */
+  readonly achievedRate: number;
+  readonly errors: number;
+  /** Send to last byte. */
+  readonly latency: { readonly p50: number; readonly p90: number; readonly p99: number };
 }
 
 interface PacedRow {
@@ -83,15 +95,18 @@ const fleet = await startFleet({
 const bodyFile = join(fleet.tmp, 'body.json');
 const body = chatBody(1024);
 writeFileSync(bodyFile, body);
+// The same body as the fixed-rate load's dataset (one JSONL line).
+const datasetFile = join(fleet.tmp, 'body.jsonl');
+writeFileSync(datasetFile, `${body.toString('utf8')}\n`);
 process.stdout.write(
   `overhead: ${body.length}-byte chat body, ${connections} connections, ${duration} s per target` +
-    ` (${wrk ? 'wrk' : 'autocannon'}), then ${rate} req/s for ${rateDuration} s per target\n` +
+    ` (${wrk ? 'wrk' : 'llm-router bench'}), then ${rate} req/s for ${rateDuration} s per target\n` +
     `targets: ${fleet.targets.map((t) => t.name).join(', ')}\n`,
 );
 
 async function closedRun(target: Target): Promise<ClosedRow> {
   const url = `${target.url}/v1/chat/completions`;
-  const options = { url, bodyFile, connections, threads: Number(values.threads), wrk };
+  const options = { url, bodyFile, datasetFile, connections, threads: Number(values.threads), wrk };
   if (warmup > 0) await closedLoop({ ...options, seconds: warmup });
   const proxy0 = targetCpuMicros(target);
   const backend0 = cpuMicros(fleet.backend.child.pid);
@@ -117,20 +132,33 @@ async function closedRun(target: Target): Promise<ClosedRow> {
 async function pacedRun(target: Target): Promise<PacedRow> {
   const cpu0 = targetCpuMicros(target);
   const foreign = new ForeignLoad();
-  const paced = await runJsonClient<PacedResult>('paced-client', benchFile('clients/paced-client.ts'), [
+  const report = await runLlmBench([
     '--url',
-    `${target.url}/v1/chat/completions`,
-    '--body-file',
-    bodyFile,
+    target.url,
+    '--model',
+    BENCH_MODEL,
     '--rate',
     String(rate),
-    '--seconds',
+    '--arrival',
+    'constant',
+    '--duration',
     String(rateDuration),
     '--warmup',
     '1',
-    '--connections',
-    String(connections),
+    '--no-stream',
+    '--dataset',
+    datasetFile,
   ]);
+  const paced: PacedResult = {
+    sent: report.requests.total,
+    achievedRate: report.throughput.sent_per_s,
+    errors: report.requests.failed,
+    latency: {
+      p50: report.latency_ms.p50 ?? Number.NaN,
+      p90: report.latency_ms.p90 ?? Number.NaN,
+      p99: report.latency_ms.p99 ?? Number.NaN,
+    },
+  };
   // CPU over warm-up + measured window, divided by all requests sent in it.
   const total = paced.sent + Math.round(rate);
   const proxyCpu = (targetCpuMicros(target) - cpu0) / Math.max(1, total);
@@ -196,7 +224,7 @@ try {
   const pacedDirect = paced.find((row) => row.target === 'direct');
   const pacedRouter = paced.find((row) => row.target === 'router');
   printTable(
-    `Fixed rate: ${rate} req/s for ${rateDuration} s each (paced node:http client, latency in ms)`,
+    `Fixed rate: ${rate} req/s for ${rateDuration} s each (llm-router bench open loop, latency in ms)`,
     [
       'target',
       'achieved/s',

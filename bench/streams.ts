@@ -8,10 +8,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StreamResult } from './clients/stream-client.ts';
-import { runJsonClient } from './lib/children.ts';
+import type { SideReport } from '../tools/bench/index.ts';
+import { BENCH_MODEL } from './lib/bodies.ts';
 import { monotonicMicros, type ProfileSummary } from './lib/cpu-profile.ts';
-import { benchFile, RESULTS_DIR } from './lib/paths.ts';
+import { runLlmBench } from './lib/llm-bench.ts';
+import { RESULTS_DIR } from './lib/paths.ts';
 import { openFileLimits, RssSampler, rssBytes } from './lib/proc-stats.ts';
 import { collectProfiles, printProfileReport } from './lib/profile-report.ts';
 import { writeResult } from './lib/results.ts';
@@ -60,34 +61,74 @@ interface StreamRow {
   readonly clientCpuMs: number;
 }
 
-function clientArgs(target: Target, count: number, ramp: number): string[] {
-  return [
+/** What the table shows of one target's run (ms), from `llm-router bench`'s report. */
+interface StreamResult {
+  readonly streams: number;
+  /** Streams that ended with `data: [DONE]`. */
+  readonly completed: number;
+  readonly errors: number;
+  /** Streams cut before `data: [DONE]`. */
+  readonly incomplete: number;
+  readonly peakOpen: number;
+  /** Request write to the first event (the backend's first event carries content). */
+  readonly ttfb: { readonly p50: number; readonly p99: number };
+  /** Time between consecutive content events of a stream. */
+  readonly gaps: { readonly mean: number; readonly p50: number; readonly p99: number };
+  /** Content events received (the backend sends events - 1 of them, then [DONE]). */
+  readonly events: number;
+  /** Events that arrived in the same read as the event before them. */
+  readonly clumped: number;
+}
+
+function streamResult(report: SideReport, count: number): StreamResult {
+  const incomplete = report.errors.incomplete ?? 0;
+  return {
+    streams: count,
+    completed: report.requests.ok,
+    errors: report.requests.total - report.requests.ok - incomplete + (count - report.requests.total),
+    incomplete,
+    peakOpen: report.peak_in_flight,
+    ttfb: { p50: report.ttft_ms.p50 ?? Number.NaN, p99: report.ttft_ms.p99 ?? Number.NaN },
+    gaps: {
+      mean: report.itl_ms.mean ?? Number.NaN,
+      p50: report.itl_ms.p50 ?? Number.NaN,
+      p99: report.itl_ms.p99 ?? Number.NaN,
+    },
+    events: report.tokens.output_total,
+    clumped: report.clumped_events,
+  };
+}
+
+/** `count` streams opened linearly over `rampMs`, each used once (closed loop, one request per slot). */
+async function openStreams(target: Target, count: number, ramp: number): Promise<StreamResult> {
+  const report = await runLlmBench([
     '--url',
-    `${target.url}/v1/chat/completions`,
-    '--streams',
+    target.url,
+    '--model',
+    BENCH_MODEL,
+    '--concurrency',
     String(count),
-    '--events',
-    String(events),
-    '--ramp-ms',
-    String(ramp),
-  ];
+    '--requests',
+    String(count),
+    '--ramp-up',
+    String(ramp / 1000),
+    '--prompt-tokens',
+    '50',
+    '--timeout',
+    '60',
+  ]);
+  return streamResult(report, count);
 }
 
 async function run(target: Target): Promise<StreamRow> {
-  const client = benchFile('clients/stream-client.ts');
-  if (warmupStreams > 0)
-    await runJsonClient<StreamResult>('stream-client', client, clientArgs(target, warmupStreams, 100));
+  if (warmupStreams > 0) await openStreams(target, warmupStreams, 100);
   const rssBefore = rssBytes(target.child.pid);
   const sampler = new RssSampler(target.child.pid, 20);
   const cpu0 = targetCpuMicros(target);
   const foreign = new ForeignLoad();
   const windowStart = monotonicMicros();
   const reaped0 = reapedChildrenMicros();
-  const result = await runJsonClient<StreamResult>(
-    'stream-client',
-    client,
-    clientArgs(target, streams, rampMs),
-  );
+  const result = await openStreams(target, streams, rampMs);
   const window: [number, number] = [windowStart, monotonicMicros()];
   const clientCpuMs = (reapedChildrenMicros() - reaped0) / 1000;
   const foreignCores = foreign.stop();
@@ -128,7 +169,7 @@ try {
       'added p99',
       'gap mean',
       'gap vs direct',
-      'gap p1',
+      'gap p50',
       'gap p99',
       'clumped',
       'RSS before',
@@ -150,7 +191,7 @@ try {
         proxy && direct ? signed(result.ttfb.p99 - direct.result.ttfb.p99, 1) : '-',
         fmt(result.gaps.mean, 2),
         proxy && direct ? signed(result.gaps.mean - direct.result.gaps.mean, 2) : '-',
-        fmt(result.gaps.p1, 1),
+        fmt(result.gaps.p50, 1),
         fmt(result.gaps.p99, 1),
         String(result.clumped),
         proxy ? mb(rssBefore) : '-',

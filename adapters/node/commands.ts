@@ -1,3 +1,4 @@
+import { benchCommand } from '../../tools/bench/index.ts';
 import type { Command } from '../../tools/cli/index.ts';
 import { deployCommand } from '../../tools/deploy/index.ts';
 import { simCommand } from '../../tools/sim/index.ts';
@@ -5,7 +6,13 @@ import { serveCommand } from './serve-command.ts';
 import { workerConfigCommand } from './worker-config-command.ts';
 
 /** Every `llm-router <command>`; the first is the default when no command is named. */
-export const COMMANDS: readonly Command[] = [serveCommand, simCommand, workerConfigCommand, deployCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  simCommand,
+  workerConfigCommand,
+  deployCommand,
+  benchCommand,
+];
 
 export function commandNamed(name: string): Command | undefined {
   return COMMANDS.find((command) => command.name === name);

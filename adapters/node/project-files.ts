@@ -1,22 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../tools/cli/index.ts';
 
-/**
- * The project root, found by walking up from this module: the same code runs from its source file
- * (adapters/node/) and bundled into dist/, so fixed relative paths would break one or the other.
- */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('llm-router: cannot find package.json above the program');
-    dir = parent;
-  }
-  return dir;
-}
-
-export const PROJECT_ROOT = findRoot();
+export { PROJECT_ROOT };
 
 /** The dashboard's static files. */
 export const PUBLIC_DIR = join(PROJECT_ROOT, 'public');

@@ -1,79 +1,92 @@
-import { Agent } from 'undici';
+import { createSeededRandom } from '../../src/index.ts';
+import {
+  createRequestTarget,
+  epochNow,
+  LoadGenerator,
+  RequestSource,
+  requestHeaders,
+} from '../../tools/bench/index.ts';
 
 export interface RequestRecord {
-  /** `performance.now()` when the request was due (open loop: not when a slot freed up). */
+  /** `performance.now()` when the request was sent (open loop: on schedule, not when a slot freed up). */
   readonly at: number;
   readonly ms: number;
   /** HTTP status, or 0 for a network error. */
   readonly status: number;
+  /** Error kind and message (`http_502: all retries exhausted`), null for a success. */
   readonly error: string | null;
 }
 
 export interface OpenLoop {
   /** Stop issuing; resolves once every request already sent has finished. */
   stop(): Promise<RequestRecord[]>;
-  /** Requests issued so far. */
-  issued(): number;
 }
 
 /**
- * Open-loop load: request `i` is due at `start + i / rate`, whatever happened to earlier ones, so a slow or
- * failing router cannot throttle its own offered load (no coordinated omission).
+ * Open-loop load from the product's load generator (tools/bench): short non-streaming chat requests at a
+ * constant rate, whatever happened to earlier ones, so a slow or failing router cannot throttle its own
+ * offered load. Every request is kept (the failover phases are cut from them by time).
  */
-export function startOpenLoop(options: { url: string; path: string; body: Buffer; rate: number }): OpenLoop {
-  const { origin, pathname } = new URL(options.path, options.url);
-  const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
+export function startOpenLoop(options: {
+  url: string;
+  model: string;
+  rate: number;
+  maxTokens: number;
+}): OpenLoop {
+  const shape = {
+    endpoint: 'chat' as const,
+    stream: false,
+    maxTokens: { min: options.maxTokens, max: options.maxTokens },
+    promptTokens: { min: 1, max: 1 },
+    dataset: null,
+    apiKey: null,
+    headers: [],
+    timeoutS: 30,
+  };
+  const owned = createRequestTarget({
+    url: options.url,
+    connections: null,
+    timeoutMs: shape.timeoutS * 1000,
+    headers: requestHeaders({ stream: false, apiKey: null, extra: [] }),
+  });
+  const random = createSeededRandom(1);
   const records: RequestRecord[] = [];
-  const pending = new Set<Promise<void>>();
-  const started = performance.now();
-  let sent = 0;
-  let stopped = false;
-
-  const fire = (due: number): void => {
-    const promise = (async () => {
-      let status = 0;
-      let error: string | null = null;
-      try {
-        const res = await agent.request({
-          origin,
-          path: pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: options.body,
-        });
-        status = res.statusCode;
-        const text = await res.body.text();
-        if (status !== 200) error = text.slice(0, 200);
-      } catch (caught) {
-        error =
-          caught instanceof Error
-            ? `${(caught as { code?: string }).code ?? ''} ${caught.message}`
-            : String(caught);
-      }
-      records.push({ at: due, ms: performance.now() - due, status, error });
-    })();
-    pending.add(promise);
-    void promise.finally(() => pending.delete(promise));
-  };
-
-  const tick = (): void => {
-    if (stopped) return;
-    const now = performance.now();
-    const due = Math.floor(((now - started) * options.rate) / 1000);
-    while (sent < due) {
-      fire(started + (sent * 1000) / options.rate);
-      sent++;
-    }
-    setTimeout(tick, 2);
-  };
-  tick();
-
+  const generator = new LoadGenerator({
+    target: owned.target,
+    source: new RequestSource({
+      shape,
+      model: options.model,
+      pathPrefix: owned.pathPrefix,
+      dataset: null,
+      sample: false,
+      random,
+      offset: 0,
+    }),
+    plan: {
+      shape: { kind: 'open', rate: options.rate, arrival: 'constant' },
+      requests: null,
+      durationMs: null,
+      rampUpMs: 0,
+      warmupMs: 0,
+      arrivalOffsetMs: 0,
+    },
+    random,
+    now: epochNow,
+    onResult: (result) => {
+      records.push({
+        at: result.startedAt - performance.timeOrigin,
+        ms: result.latencyMs,
+        status: result.status,
+        error: result.errorKind === null ? null : `${result.errorKind}: ${result.error ?? ''}`,
+      });
+    },
+  });
+  const running = generator.run();
   return {
-    issued: () => sent,
     async stop() {
-      stopped = true;
-      while (pending.size > 0) await Promise.all([...pending]);
-      await agent.close();
+      generator.finish();
+      await running;
+      await owned.close();
       return records.sort((a, b) => a.at - b.at);
     },
   };

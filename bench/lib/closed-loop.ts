@@ -1,9 +1,10 @@
-import { join } from 'node:path';
-import { runJsonClient, spawnChild } from './children.ts';
-import { benchFile, REPO_DIR } from './paths.ts';
+import { BENCH_MODEL } from './bodies.ts';
+import { spawnChild } from './children.ts';
+import { runLlmBench } from './llm-bench.ts';
+import { benchFile } from './paths.ts';
 
 export interface ClosedLoopResult {
-  readonly tool: 'wrk' | 'autocannon';
+  readonly tool: 'wrk' | 'llm-router bench';
   readonly requests: number;
   readonly seconds: number;
   readonly rps: number;
@@ -15,11 +16,14 @@ export interface ClosedLoopResult {
 
 export interface ClosedLoopOptions {
   readonly url: string;
+  /** The body for wrk. */
   readonly bodyFile: string;
+  /** The same body as a one-line JSONL dataset, for llm-router bench. */
+  readonly datasetFile: string;
   readonly connections: number;
   readonly seconds: number;
   readonly threads: number;
-  /** Path of wrk, or null to use autocannon. */
+  /** Path of wrk, or null to use llm-router bench. */
   readonly wrk: string | null;
 }
 
@@ -71,45 +75,33 @@ async function runWrk(wrk: string, options: ClosedLoopOptions): Promise<ClosedLo
   };
 }
 
-interface AutocannonJson {
-  readonly requests: { readonly total: number };
-  readonly latency: { readonly p50: number; readonly p99: number };
-  readonly duration: number;
-  readonly non2xx: number;
-  readonly errors: number;
-}
-
-async function runAutocannon(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
-  const result = await runJsonClient<AutocannonJson>(
-    'autocannon',
-    join(REPO_DIR, 'node_modules/autocannon/autocannon.js'),
-    [
-      '-c',
-      String(options.connections),
-      '-d',
-      String(options.seconds),
-      '-m',
-      'POST',
-      '-H',
-      'content-type=application/json',
-      '-i',
-      options.bodyFile,
-      '-j',
-      options.url,
-    ],
-  );
+/** Without wrk: the project's own load generator, closed loop, non-streaming, the same body. */
+async function runLlmRouterBench(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  const report = await runLlmBench([
+    '--url',
+    new URL(options.url).origin,
+    '--model',
+    BENCH_MODEL,
+    '--concurrency',
+    String(options.connections),
+    '--duration',
+    String(options.seconds),
+    '--no-stream',
+    '--dataset',
+    options.datasetFile,
+  ]);
   return {
-    tool: 'autocannon',
-    requests: result.requests.total,
-    seconds: result.duration,
-    rps: result.requests.total / result.duration,
-    errors: result.non2xx + result.errors,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    tool: 'llm-router bench',
+    requests: report.requests.total,
+    seconds: report.duration_s,
+    rps: report.requests.total / Math.max(1e-9, report.duration_s),
+    errors: report.requests.failed,
+    p50Ms: report.latency_ms.p50 ?? Number.NaN,
+    p99Ms: report.latency_ms.p99 ?? Number.NaN,
   };
 }
 
 /** Closed-loop load (each connection sends its next request when the previous answer arrived). */
 export function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
-  return options.wrk ? runWrk(options.wrk, options) : runAutocannon(options);
+  return options.wrk ? runWrk(options.wrk, options) : runLlmRouterBench(options);
 }

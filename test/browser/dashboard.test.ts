@@ -11,18 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRouter, startRouter } from '../../adapters/node/start-router.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { type SimServer, startSimServer } from '../../tools/sim/index.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
 /** A model name that would run script if any page inserted it as HTML. */
 const EVIL = '<img src=x onerror=alert(1)>';
 const MODEL = 'chat-model';

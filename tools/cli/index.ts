@@ -9,6 +9,7 @@ export {
   parseFlags,
 } from './parse-flags.ts';
 export { printable } from './printable.ts';
+export { CLI_ENTRY, PROJECT_ROOT } from './project-root.ts';
 export { readTextIfExists } from './read-text-if-exists.ts';
 export { renderTable } from './render-table.ts';
 export { writeFileAtomic } from './write-file-atomic.ts';
