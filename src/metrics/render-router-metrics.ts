@@ -120,7 +120,9 @@ export function renderRouterMetrics(
     const labels = labelsOf.get(backend.id);
     if (!labels) continue;
     for (const kind of ATTEMPT_ERROR_KINDS)
-      lines.push(`llm_router_backend_errors_total{${labels},kind="${kind}"} ${backend.window.errorsTotal[kind]}`);
+      lines.push(
+        `llm_router_backend_errors_total{${labels},kind="${kind}"} ${backend.window.errorsTotal[kind]}`,
+      );
   }
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {

@@ -17,7 +17,10 @@ export const ATTEMPT_ERROR_KINDS = [
 export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
 
 /** The kind an attempt's outcome counts as, or null when it says nothing against the backend. */
-export function errorKindOf(outcome: AttemptOutcome, given: AttemptErrorKind | undefined): AttemptErrorKind | null {
+export function errorKindOf(
+  outcome: AttemptOutcome,
+  given: AttemptErrorKind | undefined,
+): AttemptErrorKind | null {
   switch (outcome) {
     case 'success':
     case 'withdrawn':

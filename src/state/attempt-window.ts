@@ -109,7 +109,8 @@ export class AttemptWindow {
       if (slice.ttft) addInto(ttft, slice.ttft);
       if (slice.latency) addInto(latency, slice.latency);
       if (slice.errors) addInto(errors, slice.errors);
-      if (slice.tokensFirst && (oldest === null || slice.tokensFirst.at < oldest.at)) oldest = slice.tokensFirst;
+      if (slice.tokensFirst && (oldest === null || slice.tokensFirst.at < oldest.at))
+        oldest = slice.tokensFirst;
       if (slice.tokensLast && (newest === null || slice.tokensLast.at > newest.at)) newest = slice.tokensLast;
     }
     const span = oldest && newest ? newest.at - oldest.at : 0;
@@ -119,7 +120,9 @@ export class AttemptWindow {
       errors: countsByKind(errors),
       errorsTotal: countsByKind(this.#errorsTotal),
       outputTokensPerSecond:
-        oldest && newest && span > 0 ? Math.round(((newest.count - oldest.count) / span) * 10_000) / 10 : null,
+        oldest && newest && span > 0
+          ? Math.round(((newest.count - oldest.count) / span) * 10_000) / 10
+          : null,
     };
   }
 
@@ -127,7 +130,11 @@ export class AttemptWindow {
     const current = Math.floor(now / WINDOW_SLICE_MS);
     let latest: { at: number; count: number } | null = null;
     for (const slice of this.#slices) {
-      if (inWindow(slice.id, current) && slice.tokensLast && (latest === null || slice.tokensLast.at > latest.at))
+      if (
+        inWindow(slice.id, current) &&
+        slice.tokensLast &&
+        (latest === null || slice.tokensLast.at > latest.at)
+      )
         latest = slice.tokensLast;
     }
     return latest;
