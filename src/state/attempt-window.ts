@@ -22,29 +22,46 @@ export interface AttemptWindowView {
   readonly outputTokensPerSecond: number | null;
 }
 
+interface TokenReading {
+  readonly at: number;
+  readonly count: number;
+}
+
 interface Slice {
-  /** floor(time / WINDOW_SLICE_MS) this slot holds; a slot is reused when its slice has passed. */
+  /** floor(time / WINDOW_SLICE_MS) this slot holds (EMPTY: none); reused when its slice has passed. */
   id: number;
   ttft: Uint32Array | null;
   latency: Uint32Array | null;
   errors: Uint32Array | null;
   /** First and last reading of the engine's generation-token counter in the slice. */
-  tokensFirst: { at: number; count: number } | null;
-  tokensLast: { at: number; count: number } | null;
+  tokensFirst: TokenReading | null;
+  tokensLast: TokenReading | null;
+}
+
+const EMPTY = Number.NEGATIVE_INFINITY;
+
+interface Counts {
+  readonly ttft: ArrayLike<number>;
+  readonly latency: ArrayLike<number>;
+  readonly errors: ArrayLike<number>;
 }
 
 /**
  * A backend's recent attempts in a fixed ring of time slices, so memory is bounded by the slice count,
  * not by traffic: arrays are allocated only for slices that saw traffic, and a slice is reused once it
- * has left the window.
+ * has left the window. Running sums of the slices in use are kept beside them, so a view costs one pass
+ * over the bins rather than one per slice (every scrape and health round reads every backend's view).
  */
 export class AttemptWindow {
   readonly #slices: Slice[] = Array.from({ length: WINDOW_SLICES }, () => emptySlice());
+  /** Sums over the slices holding data (id !== EMPTY). */
+  readonly #sums = {
+    ttft: new Uint32Array(LATENCY_BIN_COUNT),
+    latency: new Uint32Array(LATENCY_BIN_COUNT),
+    errors: new Uint32Array(ATTEMPT_ERROR_KINDS.length),
+  };
   readonly #errorsTotal = new Array<number>(ATTEMPT_ERROR_KINDS.length).fill(0);
-  /**
-   * Every scrape and health round reads every backend's view: the last one is kept until an attempt or
-   * a reading arrives, or a slice leaves the window.
-   */
+  /** The last view, kept until an attempt or a reading arrives or the current slice changes. */
   #changes = 0;
   #cached: { readonly slice: number; readonly changes: number; readonly view: AttemptWindowView } | null =
     null;
@@ -54,11 +71,15 @@ export class AttemptWindow {
     if (!(latencyMs >= 0)) return;
     this.#changes++;
     const slice = this.#slice(now);
+    const bin = latencyBin(latencyMs);
     slice.latency ??= new Uint32Array(LATENCY_BIN_COUNT);
-    slice.latency[latencyBin(latencyMs)]!++;
+    slice.latency[bin]!++;
+    this.#sums.latency[bin]!++;
     if (ttftMs !== null && ttftMs >= 0) {
+      const ttftBin = latencyBin(ttftMs);
       slice.ttft ??= new Uint32Array(LATENCY_BIN_COUNT);
-      slice.ttft[latencyBin(ttftMs)]!++;
+      slice.ttft[ttftBin]!++;
+      this.#sums.ttft[ttftBin]!++;
     }
   }
 
@@ -68,6 +89,7 @@ export class AttemptWindow {
     const slice = this.#slice(now);
     slice.errors ??= new Uint32Array(ATTEMPT_ERROR_KINDS.length);
     slice.errors[index]!++;
+    this.#sums.errors[index]!++;
     this.#errorsTotal[index]!++;
   }
 
@@ -75,7 +97,8 @@ export class AttemptWindow {
   tokens(now: number, count: number | null): void {
     if (count === null || !Number.isFinite(count)) return;
     this.#changes++;
-    const latest = this.#latestTokens(now);
+    const current = Math.floor(now / WINDOW_SLICE_MS);
+    const latest = this.#tokenReadings(current).newest;
     // A counter that went down is an engine restart: the readings before it say nothing about now.
     if (latest !== null && count < latest.count) {
       for (const slice of this.#slices) {
@@ -99,25 +122,20 @@ export class AttemptWindow {
   }
 
   #compute(current: number): AttemptWindowView {
-    const ttft = new Array<number>(LATENCY_BIN_COUNT).fill(0);
-    const latency = new Array<number>(LATENCY_BIN_COUNT).fill(0);
-    const errors = new Array<number>(ATTEMPT_ERROR_KINDS.length).fill(0);
-    let oldest: { at: number; count: number } | null = null;
-    let newest: { at: number; count: number } | null = null;
+    let future = false;
     for (const slice of this.#slices) {
-      if (!inWindow(slice.id, current)) continue;
-      if (slice.ttft) addInto(ttft, slice.ttft);
-      if (slice.latency) addInto(latency, slice.latency);
-      if (slice.errors) addInto(errors, slice.errors);
-      if (slice.tokensFirst && (oldest === null || slice.tokensFirst.at < oldest.at))
-        oldest = slice.tokensFirst;
-      if (slice.tokensLast && (newest === null || slice.tokensLast.at > newest.at)) newest = slice.tokensLast;
+      if (slice.id === EMPTY) continue;
+      if (slice.id > current) future = true;
+      else if (!inWindow(slice.id, current)) this.#clear(slice);
     }
+    // After a clock step back some slices lie ahead of `now`: they stay, but this view leaves them out.
+    const counts = future ? this.#sumInWindow(current) : this.#sums;
+    const { oldest, newest } = this.#tokenReadings(current);
     const span = oldest && newest ? newest.at - oldest.at : 0;
     return {
-      ttftBins: toSparse(ttft),
-      latencyBins: toSparse(latency),
-      errors: countsByKind(errors),
+      ttftBins: toSparse(counts.ttft),
+      latencyBins: toSparse(counts.latency),
+      errors: countsByKind(counts.errors),
       errorsTotal: countsByKind(this.#errorsTotal),
       outputTokensPerSecond:
         oldest && newest && span > 0
@@ -126,18 +144,30 @@ export class AttemptWindow {
     };
   }
 
-  #latestTokens(now: number): { at: number; count: number } | null {
-    const current = Math.floor(now / WINDOW_SLICE_MS);
-    let latest: { at: number; count: number } | null = null;
+  #sumInWindow(current: number): Counts {
+    const ttft = new Array<number>(LATENCY_BIN_COUNT).fill(0);
+    const latency = new Array<number>(LATENCY_BIN_COUNT).fill(0);
+    const errors = new Array<number>(ATTEMPT_ERROR_KINDS.length).fill(0);
     for (const slice of this.#slices) {
-      if (
-        inWindow(slice.id, current) &&
-        slice.tokensLast &&
-        (latest === null || slice.tokensLast.at > latest.at)
-      )
-        latest = slice.tokensLast;
+      if (!inWindow(slice.id, current)) continue;
+      if (slice.ttft) addInto(ttft, slice.ttft);
+      if (slice.latency) addInto(latency, slice.latency);
+      if (slice.errors) addInto(errors, slice.errors);
     }
-    return latest;
+    return { ttft, latency, errors };
+  }
+
+  /** The first and the last counter reading in the window. */
+  #tokenReadings(current: number): { oldest: TokenReading | null; newest: TokenReading | null } {
+    let oldest: TokenReading | null = null;
+    let newest: TokenReading | null = null;
+    for (const slice of this.#slices) {
+      if (!inWindow(slice.id, current)) continue;
+      if (slice.tokensFirst && (oldest === null || slice.tokensFirst.at < oldest.at))
+        oldest = slice.tokensFirst;
+      if (slice.tokensLast && (newest === null || slice.tokensLast.at > newest.at)) newest = slice.tokensLast;
+    }
+    return { oldest, newest };
   }
 
   #slice(now: number): Slice {
@@ -145,22 +175,27 @@ export class AttemptWindow {
     const index = ((id % WINDOW_SLICES) + WINDOW_SLICES) % WINDOW_SLICES;
     const slice = this.#slices[index]!;
     if (slice.id !== id) {
-      // Reuse the arrays: zeroing them is cheaper than allocating new ones every five seconds.
+      this.#clear(slice);
       slice.id = id;
-      slice.ttft?.fill(0);
-      slice.latency?.fill(0);
-      slice.errors?.fill(0);
-      slice.tokensFirst = null;
-      slice.tokensLast = null;
     }
     return slice;
+  }
+
+  /** Take a slice out of the sums and empty it, keeping its arrays for reuse. */
+  #clear(slice: Slice): void {
+    if (slice.ttft) subtractFrom(this.#sums.ttft, slice.ttft);
+    if (slice.latency) subtractFrom(this.#sums.latency, slice.latency);
+    if (slice.errors) subtractFrom(this.#sums.errors, slice.errors);
+    slice.id = EMPTY;
+    slice.tokensFirst = null;
+    slice.tokensLast = null;
   }
 }
 
 /** A slot no time maps to yet: never in the window, reset on first use. */
 function emptySlice(): Slice {
   return {
-    id: Number.NEGATIVE_INFINITY,
+    id: EMPTY,
     ttft: null,
     latency: null,
     errors: null,
@@ -178,7 +213,12 @@ function addInto(into: number[], counts: Uint32Array): void {
   for (let i = 0; i < counts.length; i++) into[i] = (into[i] ?? 0) + (counts[i] ?? 0);
 }
 
-function countsByKind(counts: readonly number[]): ErrorCounts {
+function subtractFrom(sums: Uint32Array, counts: Uint32Array): void {
+  for (let i = 0; i < counts.length; i++) sums[i]! -= counts[i]!;
+  counts.fill(0);
+}
+
+function countsByKind(counts: ArrayLike<number>): ErrorCounts {
   return Object.fromEntries(ATTEMPT_ERROR_KINDS.map((kind, i) => [kind, counts[i] ?? 0])) as Record<
     AttemptErrorKind,
     number
