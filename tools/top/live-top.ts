@@ -28,10 +28,13 @@ const STYLES = {
   title: ['bold', 'cyan'],
 } as const satisfies Record<Parameters<Paint>[1], Parameters<typeof styleText>[0]>;
 
+/** SIGINT arrives as a signal only when stdin is not the terminal (in raw mode Ctrl-C is a key). */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
  * The live screen: polls every interval, redraws on each answer, key and resize, and gives the terminal
- * back as it found it (main screen, cursor, cooked mode) on q, Ctrl-C, SIGTERM or SIGHUP. Resolves with
- * the exit code.
+ * back as it found it (main screen, cursor, cooked mode) on q, Ctrl-C, SIGINT, SIGTERM or SIGHUP.
+ * Resolves with the exit code.
  */
 export function runLiveTop(options: LiveTopOptions): Promise<number> {
   const { stdin, stdout } = options;
@@ -95,8 +98,7 @@ export function runLiveTop(options: LiveTopOptions): Promise<number> {
       clearInterval(timer);
       stdin.off('keypress', onKey);
       stdout.off('resize', onResize);
-      process.off('SIGTERM', stop);
-      process.off('SIGHUP', stop);
+      for (const signal of SIGNALS) process.off(signal, stop);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
       stdout.write(cursorShow + exitAlternativeScreen);
@@ -108,8 +110,7 @@ export function runLiveTop(options: LiveTopOptions): Promise<number> {
     stdin.on('keypress', onKey);
     stdin.resume();
     stdout.on('resize', onResize);
-    process.on('SIGTERM', stop);
-    process.on('SIGHUP', stop);
+    for (const signal of SIGNALS) process.on(signal, stop);
     stdout.write(enterAlternativeScreen + cursorHide);
     writer.reset();
     draw();
