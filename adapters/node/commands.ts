@@ -2,6 +2,7 @@ import { benchCommand } from '../../tools/bench/index.ts';
 import type { Command } from '../../tools/cli/index.ts';
 import { deployCommand } from '../../tools/deploy/index.ts';
 import { simCommand } from '../../tools/sim/index.ts';
+import { topCommand } from '../../tools/top/index.ts';
 import { serveCommand } from './serve-command.ts';
 import { workerConfigCommand } from './worker-config-command.ts';
 
@@ -9,6 +10,7 @@ import { workerConfigCommand } from './worker-config-command.ts';
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   simCommand,
+  topCommand,
   workerConfigCommand,
   deployCommand,
   benchCommand,

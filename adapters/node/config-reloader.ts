@@ -63,7 +63,12 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: MainConfig) => unknown]> = [
   ['server.host', (c) => c.server.host],
   ['server.port', (c) => c.server.port],
   ['server.request_read_timeout', (c) => c.server.request_read_timeout],
+  ['dashboard.enabled', (c) => c.dashboard.enabled],
   ['dashboard.web_port', (c) => c.dashboard.web_port],
+  [
+    'log.file / dir / max_size_mb / max_backups / max_age_days',
+    (c) => JSON.stringify({ ...c.log, level: undefined }),
+  ],
   ['http_client', (c) => JSON.stringify(c.http_client)],
 ];
 

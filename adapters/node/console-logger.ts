@@ -7,9 +7,14 @@ export interface ConsoleLoggerOptions {
   /** JSON lines (for log shippers) instead of human-readable lines. */
   readonly json?: boolean;
   readonly write?: (line: string) => void;
+  /** log.file: every line also goes here as JSON, whatever the console format. */
+  readonly file?: { write(line: string): void };
 }
 
-/** Console logger; `setLevel` supports hot reload of log.level. Callers never pass keys in fields. */
+/**
+ * Console logger, optionally teeing JSON lines to a log file; `setLevel` supports hot reload of
+ * log.level. Callers never pass keys in fields.
+ */
 export function createConsoleLogger(
   options: ConsoleLoggerOptions,
 ): Logger & { setLevel(level: LogLevel): void } {
@@ -18,8 +23,10 @@ export function createConsoleLogger(
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (ORDER[level] < threshold) return;
     const time = new Date().toISOString();
+    const json = options.json || options.file ? JSON.stringify({ time, level, msg: message, ...fields }) : '';
+    options.file?.write(json);
     if (options.json) {
-      write(JSON.stringify({ time, level, msg: message, ...fields }));
+      write(json);
       return;
     }
     let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;

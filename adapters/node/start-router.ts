@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import {
   type Clock,
   ConfigError,
@@ -7,6 +9,7 @@ import {
   createRouter,
   type LlmRouter,
   type Logger,
+  type MainConfig,
   MemoryRouterState,
   type Random,
   systemClock,
@@ -15,16 +18,19 @@ import {
 import type { SimServer } from '../../tools/sim/index.ts';
 import { ConfigReloader } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
+import { createDashboardServer } from './dashboard-server.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { readConfigTexts } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
 import { PUBLIC_DIR, VERSION } from './project-files.ts';
+import { RotatingLogFile } from './rotating-log-file.ts';
 import { runBackground } from './run-background.ts';
 import { createStaticFiles } from './static-files.ts';
 import { createUndiciTransport } from './undici-transport.ts';
 
 export interface StartRouterOptions extends ConfigOverrides {
   readonly configPath: string;
+  /** Replaces the console logger and the log.file output (tests, embedding). */
   readonly log?: Logger;
   readonly clock?: Clock;
   readonly random?: Random;
@@ -35,6 +41,8 @@ export interface StartRouterOptions extends ConfigOverrides {
 export interface RunningRouter {
   readonly url: string;
   readonly port: number;
+  /** The `dashboard.web_port` listener's base URL, when one is open. */
+  readonly dashboardUrl: string | null;
   readonly router: LlmRouter;
   readonly demoFleet: readonly SimServer[];
   /** Re-read config.yaml and the backend files now (tests; the watcher does this on change). */
@@ -46,6 +54,7 @@ export interface RunningRouter {
 /** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   let consoleLog: ReturnType<typeof createConsoleLogger> | undefined;
+  let logFile = null as RotatingLogFile | null;
   const early = options.log ?? createConsoleLogger({ level: options.logLevel ?? 'info' });
   const texts = await readConfigTexts(options.configPath, options.enabledSources, (message, fields) =>
     early.warn(message, fields),
@@ -62,8 +71,10 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         version: VERSION,
       }),
       log: (config) => {
-        consoleLog = createConsoleLogger({ level: config.log.level });
-        return options.log ?? consoleLog;
+        if (options.log) return options.log;
+        logFile = openLogFile(config, options.configPath);
+        consoleLog = createConsoleLogger({ level: config.log.level, ...(logFile ? { file: logFile } : {}) });
+        return consoleLog;
       },
       transport: (config) =>
         createUndiciTransport({
@@ -94,21 +105,34 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     log,
     requestReadTimeoutMs: config.server.request_read_timeout * 1000,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const { host } = config.server;
+  let dashboardServer: Server | null = null;
+  let port: number;
+  try {
+    port = await listen(server, config.server.port, host);
+    const { web_port: webPort, enabled } = config.dashboard;
+    if (enabled && webPort > 0 && webPort !== port) {
+      dashboardServer = createDashboardServer(app);
+      await listen(dashboardServer, webPort, host);
+    }
+  } catch (error) {
+    server.close();
+    dashboardServer?.close();
+    logFile?.close();
+    await transport.destroy();
+    await Promise.all(demoFleet.map((sim) => sim.close()));
+    throw error;
+  }
+  const url = urlOf(host, port);
+  const dashboardUrl = dashboardServer ? urlOf(host, (dashboardServer.address() as AddressInfo).port) : null;
+  log.info('llm-router listening', {
+    url,
+    strategy: config.routing.strategy,
+    ...(dashboardUrl ? { dashboard: `${dashboardUrl}/dashboard/` } : {}),
+    ...(logFile ? { log_file: logFile.path } : {}),
   });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info('llm-router listening', { url, strategy: config.routing.strategy });
-  // Go-router keys this service accepts but does not act on: say so once rather than let them look honoured.
-  if (config.log.file) log.warn('log.file is not supported: logs go to stderr only');
-  if (config.dashboard.web_port !== 0 && config.dashboard.enabled)
-    log.info('dashboard.web_port is not used: the dashboard is served on the API port at /dashboard/', {
+  if (config.dashboard.web_port > 0 && !config.dashboard.enabled)
+    log.info('dashboard.web_port is not opened: dashboard.enabled is false', {
       web_port: config.dashboard.web_port,
     });
 
@@ -129,6 +153,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   return {
     url,
     port,
+    dashboardUrl,
     router,
     demoFleet,
     reload: () => reloader.reload(),
@@ -140,6 +165,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       reloader.stop();
       server.close();
       server.closeIdleConnections();
+      dashboardServer?.close();
+      dashboardServer?.closeAllConnections();
       const deadline = Date.now() + graceMs;
       while (router.inflight > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 25));
@@ -152,8 +179,43 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
       await transport.destroy();
       await Promise.all(demoFleet.map((sim) => sim.close()));
+      logFile?.close();
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/** log.file: JSON lines under log.dir (relative to the main config file, like backends.config_dir). */
+function openLogFile(config: MainConfig, configPath: string): RotatingLogFile | null {
+  if (!config.log.file) return null;
+  const dir = resolve(dirname(configPath), config.log.dir);
+  try {
+    return new RotatingLogFile({
+      dir,
+      name: 'llm-router',
+      maxBytes: config.log.max_size_mb * 1024 * 1024,
+      maxBackups: config.log.max_backups,
+      maxAgeMs: config.log.max_age_days * 86_400_000,
+    });
+  } catch (error) {
+    throw new ConfigError(configPath, [
+      `log.dir: cannot write log files in ${dir}: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
+  }
 }
 
 export { ConfigError };

@@ -1,4 +1,5 @@
-// Charts page: one switchable time-series chart plus four fixed overview charts, from /api/history.
+// Charts page: one switchable time-series chart, TTFT and end-to-end latency by model or backend, and
+// four fixed overview charts, all from /api/history.
 
 import { poll } from './api.js';
 import { colorFor, LineChart } from './chart.js';
@@ -16,7 +17,14 @@ const METRICS = {
   waiting: { label: 'Waiting', unit: 'requests' },
   conns: { label: 'Connections', unit: 'connections' },
   pending: { label: 'Pending', unit: 'requests' },
+  ttft_p50: { label: 'TTFT p50', unit: 'ms' },
+  ttft_p99: { label: 'TTFT p99', unit: 'ms' },
+  latency_p50: { label: 'E2E latency p50', unit: 'ms' },
+  latency_p99: { label: 'E2E latency p99', unit: 'ms' },
+  tokens_per_s: { label: 'Output tokens/s', unit: 'tokens/s' },
 };
+const LATENCY_DIMENSIONS = ['model', 'backend'];
+const QUANTILES = ['p50', 'p99'];
 const DIMENSIONS = ['total', 'model', 'backend'];
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +33,13 @@ const state = readHash();
 let samples = [];
 
 const main = new LineChart($('main-chart'), { yLabel: METRICS[state.metric].unit });
+const latencyCharts = {
+  ttft: new LineChart($('chart-ttft'), {
+    yLabel: 'ms',
+    emptyText: 'No successful requests in the window yet',
+  }),
+  e2e: new LineChart($('chart-e2e'), { yLabel: 'ms', emptyText: 'No successful requests in the window yet' }),
+};
 const overview = {
   rpm: new LineChart($('chart-rpm'), { yLabel: 'req/min' }),
   load: new LineChart($('chart-load'), { yLabel: 'requests' }),
@@ -36,20 +51,35 @@ function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const dimension = params.get('dim');
   const metric = params.get('metric');
+  const latencyBy = params.get('lat');
+  const quantile = params.get('q');
   return {
     dimension: DIMENSIONS.includes(dimension) ? dimension : 'total',
     metric: Object.hasOwn(METRICS, metric ?? '') ? metric : 'send_rpm',
+    latencyBy: LATENCY_DIMENSIONS.includes(latencyBy) ? latencyBy : 'model',
+    quantile: QUANTILES.includes(quantile) ? quantile : 'p50',
   };
 }
 
 function writeHash() {
-  const params = new URLSearchParams({ dim: state.dimension, metric: state.metric });
+  const params = new URLSearchParams({
+    dim: state.dimension,
+    metric: state.metric,
+    lat: state.latencyBy,
+    q: state.quantile,
+  });
   history.replaceState(null, '', `#${params}`);
 }
 
 function syncControls() {
   for (const button of $('dimension').querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(button.dataset.value === state.dimension));
+  }
+  for (const button of $('latency-dimension').querySelectorAll('button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.value === state.latencyBy));
+  }
+  for (const button of $('latency-quantile').querySelectorAll('button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.value === state.quantile));
   }
   $('metric').value = state.metric;
   main.options.yLabel = METRICS[state.metric].unit;
@@ -69,6 +99,44 @@ function numberOr(value) {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/**
+ * One series per model or backend of `metric`; the MAX_SERIES busiest (highest peak, then latest) when
+ * there are more, with a note saying so.
+ */
+function groupSeries(dimension, metric) {
+  const group = dimension === 'model' ? 'models' : 'backends';
+  const names = new Set();
+  for (const sample of samples) for (const name of Object.keys(sample[group] ?? {})) names.add(name);
+  const all = [...names].map((name) => {
+    const values = samples.map((s) => numberOr(s[group]?.[name]?.[metric]));
+    let peak = 0;
+    let latest = 0;
+    for (const v of values) {
+      if (v === null) continue;
+      if (v > peak) peak = v;
+      latest = v;
+    }
+    const label = group === 'backends' ? shortBackend(name) : name;
+    return {
+      key: `${group}:${name}`,
+      name: label,
+      title: name,
+      color: colorFor(`${group}:${name}`),
+      values,
+      peak,
+      latest,
+    };
+  });
+  all.sort((a, b) => b.peak - a.peak || b.latest - a.latest || a.name.localeCompare(b.name));
+  const series = all.slice(0, MAX_SERIES).sort((a, b) => a.name.localeCompare(b.name));
+  const noun = dimension === 'model' ? 'models' : 'backends';
+  const note =
+    all.length > MAX_SERIES
+      ? `${MAX_SERIES} busiest of ${int(all.length)} ${noun}`
+      : `${int(all.length)} ${all.length === 1 ? noun.slice(0, -1) : noun}`;
+  return { series, note };
+}
+
 function renderMain() {
   const { dimension, metric } = state;
   const times = timesOf(samples);
@@ -77,40 +145,21 @@ function renderMain() {
   if (dimension === 'total') {
     series = [totalSeries(metric, `Total ${METRICS[metric].label}`, '#4cb4f5')];
   } else {
-    const group = dimension === 'model' ? 'models' : 'backends';
-    const names = new Set();
-    for (const sample of samples) for (const name of Object.keys(sample[group] ?? {})) names.add(name);
-    const all = [...names].map((name) => {
-      const values = samples.map((s) => numberOr(s[group]?.[name]?.[metric]));
-      let peak = 0;
-      let latest = 0;
-      for (const v of values) {
-        if (v === null) continue;
-        if (v > peak) peak = v;
-        latest = v;
-      }
-      const label = group === 'backends' ? shortBackend(name) : name;
-      return {
-        key: `${group}:${name}`,
-        name: label,
-        title: name,
-        color: colorFor(`${group}:${name}`),
-        values,
-        peak,
-        latest,
-      };
-    });
-    all.sort((a, b) => b.peak - a.peak || b.latest - a.latest || a.name.localeCompare(b.name));
-    series = all.slice(0, MAX_SERIES).sort((a, b) => a.name.localeCompare(b.name));
-    const noun = dimension === 'model' ? 'models' : 'backends';
-    note =
-      all.length > MAX_SERIES
-        ? `${MAX_SERIES} busiest of ${int(all.length)} ${noun}`
-        : `${int(all.length)} ${all.length === 1 ? noun.slice(0, -1) : noun}`;
+    ({ series, note } = groupSeries(dimension, metric));
   }
   const span = times.length > 1 ? Math.round((times[times.length - 1] - times[0]) / 1000) : 0;
   setText($('main-note'), [note, times.length ? `last ${span} s` : ''].filter(Boolean).join(' · '));
   main.update({ times, series });
+}
+
+function renderLatency() {
+  const times = timesOf(samples);
+  const ttft = groupSeries(state.latencyBy, `ttft_${state.quantile}`);
+  const e2e = groupSeries(state.latencyBy, `latency_${state.quantile}`);
+  setText($('ttft-note'), `${state.quantile} · ${ttft.note}`);
+  setText($('e2e-note'), `${state.quantile} · ${e2e.note}`);
+  latencyCharts.ttft.update({ times, series: ttft.series });
+  latencyCharts.e2e.update({ times, series: e2e.series });
 }
 
 /** `model@http://10.0.0.1:8000/v1` → `model@10.0.0.1:8000` for legends (the full id is the title). */
@@ -144,6 +193,7 @@ function renderOverview() {
 function render(data) {
   samples = Array.isArray(data?.samples) ? data.samples.filter((s) => s && typeof s.time === 'string') : [];
   renderMain();
+  renderLatency();
   renderOverview();
   document.body.dataset.loaded = 'true';
 }
@@ -156,6 +206,19 @@ $('dimension').addEventListener('click', (event) => {
   syncControls();
   renderMain();
 });
+for (const [id, key] of [
+  ['latency-dimension', 'latencyBy'],
+  ['latency-quantile', 'quantile'],
+]) {
+  $(id).addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('button[data-value]') : null;
+    if (!button) return;
+    state[key] = button.dataset.value;
+    writeHash();
+    syncControls();
+    renderLatency();
+  });
+}
 $('metric').addEventListener('change', (event) => {
   state.metric = event.target.value;
   writeHash();
@@ -166,6 +229,7 @@ window.addEventListener('hashchange', () => {
   Object.assign(state, readHash());
   syncControls();
   renderMain();
+  renderLatency();
 });
 
 syncControls();

@@ -2,7 +2,7 @@
 
 import { poll } from './api.js';
 import { h, reconcile, setClass, setText, setTitle } from './dom.js';
-import { ago, clock, compact, duration, int, percent } from './format.js';
+import { ago, clock, compact, duration, int, ms, percent } from './format.js';
 
 const REFRESH_MS = 1000;
 
@@ -66,6 +66,14 @@ function renderStats(data) {
     finished === 0 ? 'no finished requests yet' : `of ${int(finished)} finished`,
     finished === 0 ? '' : rate >= 99 ? 'ok' : rate >= 90 ? 'warn' : 'bad',
   );
+  const latency = data.latency ?? {};
+  stat(
+    'ttft',
+    ms(latency.ttft_p50_ms),
+    latency.ttft_p50_ms === null || latency.ttft_p50_ms === undefined
+      ? 'no successful requests in the last 60 s'
+      : `p99 ${ms(latency.ttft_p99_ms)} · e2e p50 ${ms(latency.latency_p50_ms)}`,
+  );
   const memory = system.memory_mb;
   stat(
     'memory',
@@ -93,11 +101,13 @@ function createCard(fields, titleText, onClick) {
   const title = h('span', { class: 'card-title' });
   const badge = h('span', { class: 'badge' });
   const values = {};
+  const formats = {};
   const list = h(
     'dl',
     { class: 'kv' },
-    fields.map(([key, label]) => {
+    fields.map(([key, label, format]) => {
       values[key] = h('dd', { class: 'num' });
+      if (format) formats[key] = format;
       return h('div', { class: 'kv-item' }, h('dt', { text: label }), values[key]);
     }),
   );
@@ -114,7 +124,7 @@ function createCard(fields, titleText, onClick) {
       }
     });
   }
-  card._ui = { title, badge, values };
+  card._ui = { title, badge, values, formats };
   setTitle(card, titleText);
   return card;
 }
@@ -128,6 +138,11 @@ function updateCard(card, name, healthy, total, values, rpmKeys) {
   for (const [key, value] of Object.entries(values)) {
     const node = card._ui.values[key];
     if (!node) continue;
+    const format = card._ui.formats[key];
+    if (format) {
+      setText(node, format(value));
+      continue;
+    }
     setText(node, rpmKeys?.includes(key) ? int(value) : compact(value));
     setTitle(node, int(value));
   }
@@ -176,6 +191,10 @@ const MODEL_FIELDS = [
   ['waiting', 'Waiting'],
   ['comp_rpm', 'Comp RPM'],
   ['completed', 'Completed'],
+  ['ttft_p50_ms', 'TTFT p50', ms],
+  ['latency_p50_ms', 'E2E p50', ms],
+  ['output_tokens_per_s', 'Tok/s', compact],
+  ['_errors', 'Errors 60 s', int],
 ];
 
 function renderModels(models) {
@@ -195,7 +214,16 @@ function renderModels(models) {
         m.name,
         m.healthy,
         m.total,
-        { running: m.running, waiting: m.waiting, comp_rpm: m.comp_rpm, completed: m.completed },
+        {
+          running: m.running,
+          waiting: m.waiting,
+          comp_rpm: m.comp_rpm,
+          completed: m.completed,
+          ttft_p50_ms: m.ttft_p50_ms,
+          latency_p50_ms: m.latency_p50_ms,
+          output_tokens_per_s: m.output_tokens_per_s,
+          _errors: errorTotal(m.errors),
+        },
         ['comp_rpm'],
       );
       card.classList.toggle('selected', ui.filter.value === m.name);
@@ -295,6 +323,25 @@ function statusOf(b) {
   };
 }
 
+/** Attempts that went wrong at the backend (client 4xx are the client's), from an errors-by-kind map. */
+function errorTotal(errors) {
+  if (!errors || typeof errors !== 'object') return null;
+  let total = 0;
+  for (const [kind, n] of Object.entries(errors))
+    if (kind !== 'client_error' && typeof n === 'number') total += n;
+  return total;
+}
+
+function errorTitle(errors) {
+  if (!errors || typeof errors !== 'object') return '';
+  const parts = Object.entries(errors)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind.replace('_', ' ')}: ${int(n)}`);
+  return parts.length ? `Last 60 s — ${parts.join(', ')}` : 'No errors in the last 60 s';
+}
+
+const LATENCY_COLUMNS = ['ttft_p50_ms', 'ttft_p99_ms', 'latency_p50_ms', 'latency_p99_ms'];
+
 const NUMBER_COLUMNS = [
   'connections',
   'pending',
@@ -322,6 +369,9 @@ function createRow() {
   const kv = h('td', { class: 'col-kv' }, h('span', { class: 'bar-wrap' }, kvBar, kvText));
   const prompt = cell('num');
   const generation = cell('num');
+  const latency = Object.fromEntries(LATENCY_COLUMNS.map((key) => [key, cell('num')]));
+  const tokens = cell('num');
+  const errors = cell('num');
   const errorTime = h('span', { class: 'muted' });
   const errorText = h('span', { class: 'error-text' });
   const error = h('td', { class: 'col-error' }, errorTime, errorText);
@@ -339,9 +389,15 @@ function createRow() {
     ...['total_requests', 'completed', 'failures'].map((key) => numbers[key]),
     prompt,
     generation,
+    ...LATENCY_COLUMNS.map((key) => latency[key]),
+    tokens,
+    errors,
     error,
   );
   row._ui = {
+    latency,
+    tokens,
+    errors,
     chip,
     name,
     base,
@@ -427,6 +483,20 @@ function updateRow(row, b) {
   setText(u.generation, hasMetrics ? compact(b.generation_tokens) : '—');
   setTitle(u.generation, hasMetrics ? int(b.generation_tokens) : '');
 
+  for (const key of LATENCY_COLUMNS) {
+    setText(u.latency[key], ms(b[key]));
+    setClass(u.latency[key], b[key] === null || b[key] === undefined ? 'num muted' : 'num');
+  }
+  setText(u.tokens, compact(b.output_tokens_per_s));
+  setClass(
+    u.tokens,
+    b.output_tokens_per_s === null || b.output_tokens_per_s === undefined ? 'num muted' : 'num',
+  );
+  setTitle(u.tokens, hasMetrics ? 'engine generation counter over the last 60 s' : 'no engine metrics');
+  setText(u.errors, int(b._errors));
+  setClass(u.errors, b._errors > 0 ? 'num tone-bad-text' : 'num zero');
+  setTitle(u.errors, errorTitle(b.errors));
+
   if (b.last_error) {
     setText(u.errorTime, b.last_error_at ? `${ago(b.last_error_at)} · ` : '');
     setText(u.errorText, b.last_error);
@@ -450,6 +520,8 @@ function matches(b, terms, health) {
   return terms.every((term) => haystack.includes(term));
 }
 
+const NUMERIC_SORT = new Set([...LATENCY_COLUMNS, 'output_tokens_per_s', '_errors']);
+
 function compareBy(key, dir) {
   return (a, b) => {
     let x;
@@ -460,13 +532,19 @@ function compareBy(key, dir) {
     } else if (key === 'rpm_limit') {
       x = a.rpm_limit ?? Number.POSITIVE_INFINITY;
       y = b.rpm_limit ?? Number.POSITIVE_INFINITY;
+    } else if (NUMERIC_SORT.has(key)) {
+      // No value (no traffic in the window) sorts below every number.
+      x = a[key] ?? Number.NEGATIVE_INFINITY;
+      y = b[key] ?? Number.NEGATIVE_INFINITY;
     } else {
       x = a[key] ?? '';
       y = b[key] ?? '';
     }
     const result =
       typeof x === 'number' && typeof y === 'number'
-        ? x - y
+        ? x === y
+          ? 0
+          : x - y
         : String(x).localeCompare(String(y), undefined, { numeric: true });
     return result === 0 ? a.id.localeCompare(b.id) : result * dir;
   };
@@ -475,7 +553,10 @@ function compareBy(key, dir) {
 function renderBackends() {
   if (!last) return;
   const all = last.backends ?? [];
-  for (const b of all) b._status = statusOf(b);
+  for (const b of all) {
+    b._status = statusOf(b);
+    b._errors = errorTotal(b.errors);
+  }
   const terms = ui.filter.value.toLowerCase().split(/\s+/).filter(Boolean);
   const health = ui.health.value;
   let shown = all.filter((b) => matches(b, terms, health));

@@ -117,7 +117,12 @@ const DashboardSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     refresh_interval: seconds(2),
-    web_port: z.number().int().min(0).max(65535).default(80),
+    /**
+     * A second listener for the dashboard, /api/* and /metrics (Node). The Go router defaulted to 80;
+     * ours to 0 (the API port only): a listener nobody asked for on a privileged port would stop every
+     * non-root start of a config that leaves the key out.
+     */
+    web_port: z.number().int().min(0).max(65535).default(0),
     /** Extra keys accepted for the dashboard and /api/*; when empty, server.api_keys apply. */
     auth: z.array(z.string().min(1)).default([]),
   })

@@ -1,4 +1,5 @@
 import type { Backend } from '../pool/backend.ts';
+import type { AttemptErrorKind } from '../state/attempt-error-kind.ts';
 import type { AttemptOutcome } from '../state/router-state.ts';
 import type { DispatchContext } from './dispatch.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.ts';
@@ -13,10 +14,15 @@ import {
   type UpstreamFailure,
 } from './upstream-failure.ts';
 
-type Release = (
-  outcome: AttemptOutcome,
-  extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
-) => void;
+/** What an attempt's end adds to its outcome in the state's AttemptReport. */
+export interface ReleaseExtra {
+  readonly ttftMs?: number | null;
+  readonly error?: string;
+  readonly errorKind?: AttemptErrorKind;
+  readonly holdUntil?: number;
+}
+
+type Release = (outcome: AttemptOutcome, extra: ReleaseExtra) => void;
 type RecordRequest = (
   outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
   status: number,
@@ -63,7 +69,11 @@ export async function attemptUpstream(
         ? error.failure
         : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
     if (failure.kind === 'client-gone') release('client-gone', {});
-    else release(neverReachedBackend(failure) ? 'not-sent' : 'failure', { error: describeFailure(failure) });
+    else
+      release(neverReachedBackend(failure) ? 'not-sent' : 'failure', {
+        error: describeFailure(failure),
+        errorKind: errorKindOfFailure(failure),
+      });
     return { kind: 'failed', failure };
   }
 
@@ -71,7 +81,7 @@ export async function attemptUpstream(
   if (status >= 500) {
     upstream.cancel();
     const failure: UpstreamFailure = { kind: 'status5xx', status, message: `from ${backend.id}` };
-    release('failure', { error: `upstream status ${status}` });
+    release('failure', { error: `upstream status ${status}`, errorKind: 'status_5xx' });
     return { kind: 'failed', failure };
   }
   if (status === 429) {
@@ -105,7 +115,11 @@ export async function attemptUpstream(
           record(clientError ? 'client-error' : 'success', status, ttft);
           break;
         case 'broken':
-          release('failure', { ttftMs: ttft, error: `stream broken: ${end.message}` });
+          release('failure', {
+            ttftMs: ttft,
+            error: `stream broken: ${end.message}`,
+            errorKind: 'stream_broken',
+          });
           record('failure', status, ttft);
           ctx.log.warn('upstream broke mid-body', { requestId, backend: backend.id, reason: end.message });
           break;
@@ -117,4 +131,20 @@ export async function attemptUpstream(
     },
   });
   return { kind: 'response', response: { status, headers: outHeaders, body: body$ } };
+}
+
+function errorKindOfFailure(failure: UpstreamFailure): AttemptErrorKind {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'connect':
+      return 'connect';
+    case 'status5xx':
+      return 'status_5xx';
+    case 'status429':
+      return 'rate_limited';
+    case 'reset':
+    case 'client-gone':
+      return 'reset';
+  }
 }

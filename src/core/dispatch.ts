@@ -1,6 +1,6 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { AttemptOutcome, HealthTransition, RouterState } from '../state/router-state.ts';
-import { attemptUpstream } from './attempt-upstream.ts';
+import { attemptUpstream, type ReleaseExtra } from './attempt-upstream.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { DispatchSettings } from './dispatch-settings.ts';
@@ -100,10 +100,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     tried.push(acquired.id);
     let sawFirstByte = false;
     let sentAt = now;
-    const release = (
-      outcome: AttemptOutcome,
-      extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
-    ) => {
+    const release = (outcome: AttemptOutcome, extra: ReleaseExtra) => {
       const done = clock.now();
       const change = state.release({
         sawFirstByte,
@@ -116,6 +113,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
         ttftMs: extra.ttftMs ?? null,
         policy: settings.statePolicy,
         ...(extra.error === undefined ? {} : { error: extra.error }),
+        ...(extra.errorKind === undefined ? {} : { errorKind: extra.errorKind }),
         ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
       });
       // Releases happen outside the request's await chain (end of stream), so resolve lazily.

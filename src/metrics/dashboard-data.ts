@@ -1,5 +1,7 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import { type AttemptWindowView, WINDOW_MS } from '../state/attempt-window.ts';
 import type { BackendLiveView, StateView } from '../state/router-state.ts';
+import { latencySummary } from './latency-summary.ts';
 
 /** Process facts only the adapter can read (memory on Node; nothing on Workers). */
 export interface SystemInfo {
@@ -47,7 +49,8 @@ function addTo(load: Load, live: BackendLiveView | undefined): void {
 
 /**
  * `GET /api/dashboard` in the Go router's shapes (existing tools read them), plus our fields (breaker,
- * limiter hold, recent errors). Never contains an api_key.
+ * limiter hold, recent errors, and per backend, per model and in total the last 60 s of TTFT and
+ * latency percentiles, output tokens/s and errors by kind). Never contains an api_key.
  */
 export function dashboardData(input: {
   view: StateView;
@@ -58,11 +61,15 @@ export function dashboardData(input: {
   system: SystemInfo;
   /** dashboard.refresh_interval: how often the pages poll. */
   refreshIntervalMs: number;
+  /** Client requests open on this router right now. */
+  inflight: number;
 }) {
   const { view, snapshot, now } = input;
   const live = new Map(view.backends.map((b) => [b.id, b]));
   const bySource = new Map<string, Load>();
   const byModel = new Map<string, Load>();
+  const windowsByModel = new Map<string, AttemptWindowView[]>();
+  const windows: AttemptWindowView[] = [];
   const backends = snapshot.backends.map((backend) => {
     const state = live.get(backend.id);
     const source = bySource.get(backend.sourceType) ?? emptyLoad();
@@ -71,6 +78,12 @@ export function dashboardData(input: {
     const model = byModel.get(backend.modelName) ?? emptyLoad();
     byModel.set(backend.modelName, model);
     addTo(model, state);
+    if (state) {
+      windows.push(state.window);
+      const modelWindows = windowsByModel.get(backend.modelName) ?? [];
+      windowsByModel.set(backend.modelName, modelWindows);
+      modelWindows.push(state.window);
+    }
     const kv = state?.load?.kvCacheUsage;
     return {
       id: backend.id,
@@ -101,6 +114,7 @@ export function dashboardData(input: {
       metrics_age_ms: state?.load ? now - state.loadAt : null,
       last_error: state?.lastError ?? null,
       last_error_at: state?.lastErrorAt ? new Date(state.lastErrorAt).toISOString() : null,
+      ...latencySummary(state ? [state.window] : []),
     };
   });
   const { totals } = view;
@@ -123,6 +137,7 @@ export function dashboardData(input: {
       failures: totals.failures,
       client_errors: totals.clientErrors,
       rejected: totals.rejected,
+      inflight: input.inflight,
       success_rate: finished === 0 ? 100 : Math.round((totals.successes / finished) * 10_000) / 100,
     },
     summary: [...bySource].map(([source_type, load]) => ({ source_type, ...load })),
@@ -134,7 +149,10 @@ export function dashboardData(input: {
       waiting: load.waiting,
       comp_rpm: load.comp_rpm,
       completed: load.completed,
+      ...latencySummary(windowsByModel.get(name) ?? []),
     })),
+    /** Every backend's last 60 s together (the per-backend and per-model fields use the same window). */
+    latency: { window_seconds: WINDOW_MS / 1000, ...latencySummary(windows) },
     backends,
     recent_errors: backends
       .filter((b) => b.last_error !== null)

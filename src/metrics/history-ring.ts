@@ -11,6 +11,27 @@ export interface HistorySample {
 
 const FIELDS = ['send_rpm', 'comp_rpm', 'running', 'waiting', 'conns', 'pending', 'healthy'] as const;
 
+type LatencyFields = Pick<
+  DashboardData['latency'],
+  'ttft_p50_ms' | 'ttft_p99_ms' | 'latency_p50_ms' | 'latency_p99_ms' | 'output_tokens_per_s'
+>;
+
+/**
+ * Percentiles are not sums: each series takes its own group's value (a model's from its merged
+ * histogram, the totals from every backend's). A window without samples leaves the key out, which the
+ * charts draw as a gap.
+ */
+function addLatency(series: Series, from: LatencyFields): void {
+  const fields: ReadonlyArray<[string, number | null]> = [
+    ['ttft_p50', from.ttft_p50_ms],
+    ['ttft_p99', from.ttft_p99_ms],
+    ['latency_p50', from.latency_p50_ms],
+    ['latency_p99', from.latency_p99_ms],
+    ['tokens_per_s', from.output_tokens_per_s],
+  ];
+  for (const [key, value] of fields) if (value !== null) series[key] = value;
+}
+
 /** The last `capacity` one-second samples for `/api/history` (Go router: 120). */
 export class HistoryRing {
   readonly #capacity: number;
@@ -35,6 +56,7 @@ export class HistoryRing {
       };
       backends[b.id] = series;
       for (const f of FIELDS) totals[f] = (totals[f] ?? 0) + (series[f] ?? 0);
+      addLatency(series, b);
     }
     const models: Record<string, Series> = {};
     for (const b of data.backends) {
@@ -43,7 +65,12 @@ export class HistoryRing {
       const series = backends[b.id] ?? {};
       for (const f of FIELDS) model[f] = (model[f] ?? 0) + (series[f] ?? 0);
     }
+    for (const m of data.models) {
+      const model = models[m.name];
+      if (model) addLatency(model, m);
+    }
     totals.unhealthy = data.backends.length - (totals.healthy ?? 0);
+    addLatency(totals, data.latency);
     this.#samples.push({ time: data.system.time, totals, backends, models });
     if (this.#samples.length > this.#capacity) this.#samples.shift();
   }

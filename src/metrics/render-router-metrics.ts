@@ -1,4 +1,5 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import { ATTEMPT_ERROR_KINDS } from '../state/attempt-error-kind.ts';
 import type { StateView } from '../state/router-state.ts';
 
 /** Prometheus label value escaping (exposition format 0.0.4). */
@@ -6,8 +7,17 @@ function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/** The router's own /metrics: request totals, latency/TTFT histograms, per-backend live state. */
-export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, routerInflight: number): string {
+/**
+ * The router's own /metrics: request totals, latency/TTFT histograms, per-backend live state. Label
+ * values come from config (backend id, model, source) or closed lists (outcome, error kind), never from
+ * a client, so the series count is bounded by the config.
+ */
+export function renderRouterMetrics(
+  view: StateView,
+  snapshot: PoolSnapshot,
+  routerInflight: number,
+  now: number,
+): string {
   const { totals } = view;
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string) => {
@@ -51,6 +61,18 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
   const perBackend: ReadonlyArray<[string, string, string, (b: StateView['backends'][number]) => number]> = [
     ['llm_router_backend_up', 'gauge', 'Backend healthy (1) or not (0).', (b) => (b.healthy ? 1 : 0)],
     ['llm_router_backend_inflight', 'gauge', 'Open requests to the backend.', (b) => b.inflight],
+    [
+      'llm_router_backend_pending',
+      'gauge',
+      'Open requests to the backend still waiting for the first byte.',
+      (b) => b.pending,
+    ],
+    [
+      'llm_router_backend_rate_limited',
+      'gauge',
+      'Backend held back by an upstream 429 (1) or not (0).',
+      (b) => (b.holdUntil > now ? 1 : 0),
+    ],
     ['llm_router_backend_send_rpm', 'gauge', 'Attempts sent in the last 60 s.', (b) => b.sendRpm],
     [
       'llm_router_backend_completion_rpm',
@@ -73,15 +95,34 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
       (b) => b.load?.running ?? 0,
     ],
   ];
+  const labelsOf = new Map<string, string>();
+  for (const backend of view.backends) {
+    const config = snapshot.get(backend.id);
+    if (config)
+      labelsOf.set(
+        backend.id,
+        `backend="${label(backend.id)}",model="${label(config.modelName)}",source="${label(config.sourceType)}"`,
+      );
+  }
   for (const [name, type, help, read] of perBackend) {
     metric(name, type, help);
     for (const backend of view.backends) {
-      const config = snapshot.get(backend.id);
-      if (!config) continue;
-      lines.push(
-        `${name}{backend="${label(backend.id)}",model="${label(config.modelName)}",source="${label(config.sourceType)}"} ${read(backend)}`,
-      );
+      const labels = labelsOf.get(backend.id);
+      if (labels) lines.push(`${name}{${labels}} ${read(backend)}`);
     }
+  }
+  metric(
+    'llm_router_backend_errors_total',
+    'counter',
+    'Unsuccessful attempts by kind (timeout, connect, reset, status_5xx, stream_broken, rate_limited, client_error).',
+  );
+  for (const backend of view.backends) {
+    const labels = labelsOf.get(backend.id);
+    if (!labels) continue;
+    for (const kind of ATTEMPT_ERROR_KINDS)
+      lines.push(
+        `llm_router_backend_errors_total{${labels},kind="${kind}"} ${backend.window.errorsTotal[kind]}`,
+      );
   }
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {

@@ -45,12 +45,18 @@ export class RouterViews {
       strategy: live.config.routing.strategy,
       system: this.#deps.systemInfo(),
       refreshIntervalMs: live.config.dashboard.refresh_interval * 1000,
+      inflight: this.#deps.inflight(),
     });
     return { ...data, config_errors: configStatus.list() };
   }
 
   async metricsText(): Promise<string> {
-    return renderRouterMetrics(await this.view(), this.#deps.pool.snapshot, this.#deps.inflight());
+    return renderRouterMetrics(
+      await this.view(),
+      this.#deps.pool.snapshot,
+      this.#deps.inflight(),
+      this.#deps.clock.now(),
+    );
   }
 
   /** Take one `/api/history` sample (background work, about once a second). */

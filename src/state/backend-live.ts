@@ -1,6 +1,7 @@
 import { type HealthRecord, newHealthRecord } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { SlidingWindow } from '../ratelimit/sliding-window.ts';
+import { AttemptWindow } from './attempt-window.ts';
 import { LatencyEstimate } from './latency-estimate.ts';
 
 /** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
@@ -29,6 +30,8 @@ export class BackendLive {
   lastErrorAt = 0;
   lastChangeAt = 0;
   retired = false;
+  /** The dashboard's last 60 s: latency and TTFT percentiles, errors by kind, output tokens/s. */
+  readonly window = new AttemptWindow();
 
   constructor(id: string, healthy: boolean) {
     this.id = id;

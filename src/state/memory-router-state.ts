@@ -4,6 +4,7 @@ import type { EngineLoad } from '../metrics/engine-load.ts';
 import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
+import { errorKindOf } from './attempt-error-kind.ts';
 import { BackendLive } from './backend-live.ts';
 import type {
   AcquireRequest,
@@ -169,6 +170,7 @@ export class MemoryRouterState implements RouterState {
       case 'client-gone':
         break;
     }
+    this.#recordWindow(live, report);
     if (report.error !== undefined) {
       live.lastError = report.error;
       live.lastErrorAt = report.now;
@@ -210,6 +212,7 @@ export class MemoryRouterState implements RouterState {
     live.load = load;
     live.loadAt = now;
     live.inflightAtScrape = live.inflight;
+    live.window.tokens(now, load?.generationTokens ?? null);
   }
 
   recordRequest(record: ClientRequestRecord): void {
@@ -262,6 +265,7 @@ export class MemoryRouterState implements RouterState {
         lastError: live.lastError,
         lastErrorAt: live.lastErrorAt,
         lastChangeAt: live.lastChangeAt,
+        window: live.window.view(now),
       });
     }
     return {
@@ -282,6 +286,16 @@ export class MemoryRouterState implements RouterState {
         ttftCount: this.#ttft.count,
       },
     };
+  }
+
+  /** The dashboard's window: durations of successes, and every other attempt counted by its kind. */
+  #recordWindow(live: BackendLive, report: AttemptReport): void {
+    if (report.outcome === 'success') {
+      live.window.success(report.now, report.latencyMs, report.ttftMs);
+      return;
+    }
+    const kind = errorKindOf(report.outcome, report.errorKind);
+    if (kind !== null) live.window.error(report.now, kind);
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { StrategyName } from '../config/main-config-schema.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+import type { AttemptErrorKind } from './attempt-error-kind.ts';
+import type { AttemptWindowView } from './attempt-window.ts';
 
 /** In-memory state answers synchronously; a Durable Object stub answers with promises. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -69,6 +71,8 @@ export interface AttemptReport {
   readonly ttftMs: number | null;
   /** Short reason shown on the dashboard; never contains keys. */
   readonly error?: string;
+  /** What kind of failure a `failure` / `not-sent` outcome was (default reset / connect). */
+  readonly errorKind?: AttemptErrorKind;
   readonly policy: StatePolicy;
 }
 
@@ -127,6 +131,8 @@ export interface BackendLiveView {
   readonly lastError: string | null;
   readonly lastErrorAt: number;
   readonly lastChangeAt: number;
+  /** The last 60 s of attempts: latency/TTFT histograms, errors by kind, output tokens/s. */
+  readonly window: AttemptWindowView;
 }
 
 export interface RequestTotals {

@@ -3,7 +3,7 @@
 // request leaving 127.0.0.1 (the pages must work on offline clusters).
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { type RunningRouter, startRouter } from '../../adapters/node/start-route
 import { silentLogger } from '../../src/core/logger.ts';
 import { type SimServer, startSimServer } from '../../tools/sim/index.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
+import { REPO_ROOT } from '../support/cli.ts';
 
 /** A model name that would run script if any page inserted it as HTML. */
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -186,6 +187,38 @@ function pixelsOfColor(
   );
 }
 
+/** Screenshots kept as test artefacts (git-ignored) for a person to look at. */
+const SCREENSHOTS = join(REPO_ROOT, '.tmp', 'screenshots');
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Texts of the cells of one backend-table column (by its header's data-sort key), in row order. */
+function columnTexts(page: Page, key: string): Promise<string[]> {
+  return page.$eval(
+    '#backends',
+    (table, sortKey) => {
+      // Header cells spanning both rows are one column each; a group's cells come from the second row.
+      const [top, bottom] = [...table.querySelectorAll('thead tr')];
+      const second = [...(bottom?.children ?? [])];
+      const keys: (string | undefined)[] = [];
+      for (const th of top?.children ?? []) {
+        const span = Number(th.getAttribute('colspan') ?? 1);
+        if (th.hasAttribute('rowspan')) keys.push((th as HTMLElement).dataset.sort);
+        else
+          for (let i = 0; i < span; i++) keys.push((second.shift() as HTMLElement | undefined)?.dataset.sort);
+      }
+      const column = keys.indexOf(sortKey);
+      return [...table.querySelectorAll('tbody tr')].map(
+        (row) => (row as HTMLTableRowElement).cells[column]?.textContent ?? '',
+      );
+    },
+    key,
+  );
+}
+
 const statValue = (page: Page, name: string) =>
   page.locator(`[data-stat="${name}"] [data-value]`).textContent();
 const rows = (page: Page) => page.locator('#backend-rows tr');
@@ -266,6 +299,26 @@ describe('dashboard without keys', () => {
     // The dead backend's probe error is listed.
     expect(await page.locator('#recent-errors li').count()).toBeGreaterThanOrEqual(1);
 
+    // Latency over the last 60 s: every backend that served traffic has TTFT and end-to-end
+    // percentiles; the dead one has none; tokens/s comes from the engines' counters once scraped twice.
+    const withTraffic = async (key: string) =>
+      (await columnTexts(page, key)).filter((text) => /^\d+(\.\d+)? (ms|s)$/.test(text)).length;
+    for (const key of ['ttft_p50_ms', 'ttft_p99_ms', 'latency_p50_ms', 'latency_p99_ms'])
+      await expect.poll(() => withTraffic(key), { message: key }).toBe(3);
+    expect(await columnTexts(page, 'ttft_p50_ms')).toContain('—');
+    await expect
+      .poll(
+        async () => (await columnTexts(page, 'output_tokens_per_s')).filter((t) => /^\d/.test(t)).length,
+        {
+          timeout: 5000,
+        },
+      )
+      .toBeGreaterThanOrEqual(1);
+    expect(await columnTexts(page, '_errors')).toEqual(['0', '0', '0', '0']);
+    expect(await statValue(page, 'ttft')).toMatch(/^\d+ ms$/);
+    expect(await page.locator('#models').textContent()).toMatch(/TTFT p50\d+ ms/);
+    await screenshot(page, 'overview');
+
     expect(watched.errors).toEqual([]);
     expectOnlyLoopback(watched);
     await page.close();
@@ -281,8 +334,16 @@ describe('dashboard without keys', () => {
         timeout: 8000,
       })
       .toBeGreaterThanOrEqual(2);
-    expect(await page.locator('canvas').count()).toBe(5);
-    for (const id of ['main-chart', 'chart-rpm', 'chart-load', 'chart-conns', 'chart-health']) {
+    expect(await page.locator('canvas').count()).toBe(7);
+    for (const id of [
+      'main-chart',
+      'chart-ttft',
+      'chart-e2e',
+      'chart-rpm',
+      'chart-load',
+      'chart-conns',
+      'chart-health',
+    ]) {
       expect(await paintedPixels(page, `#${id} canvas`), id).toBeGreaterThan(500);
     }
     expect(await page.locator('#main-chart .legend-item').count()).toBe(1);
@@ -297,6 +358,29 @@ describe('dashboard without keys', () => {
     expect(page.url()).toContain('dim=backend');
     await page.click('#dimension button[data-value="model"]');
     await expect.poll(() => page.locator('#main-chart .legend-item').count()).toBe(2);
+
+    // TTFT and latency by model, then by backend: one line per series, with its latest value in ms.
+    const legendValues = (id: string) =>
+      page.locator(`#${id} .legend-value`).evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+    for (const id of ['chart-ttft', 'chart-e2e']) {
+      expect(await page.locator(`#${id} .legend-item`).count(), id).toBe(2);
+      expect(
+        (await legendValues(id)).every((text) => /^\d/.test(text)),
+        id,
+      ).toBe(true);
+    }
+    expect(await page.locator('#chart-ttft .legend').textContent()).toContain(EVIL);
+    await page.click('#latency-dimension button[data-value="backend"]');
+    await page.click('#latency-quantile button[data-value="p99"]');
+    await expect.poll(() => page.locator('#chart-e2e .legend-item').count()).toBe(4);
+    expect((await legendValues('chart-e2e')).filter((text) => /^\d/.test(text))).toHaveLength(3);
+    expect(await page.locator('#e2e-note').textContent()).toContain('p99');
+    expect(page.url()).toContain('lat=backend');
+    await page.selectOption('#metric', 'ttft_p50');
+    await expect.poll(() => page.locator('#main-chart .legend-item').count()).toBe(2);
+    for (const id of ['chart-ttft', 'chart-e2e'])
+      expect(await paintedPixels(page, `#${id} canvas`), id).toBeGreaterThan(500);
+    await screenshot(page, 'charts');
 
     // Hover shows a tooltip.
     const box = await page.locator('#main-chart canvas').boundingBox();

@@ -45,7 +45,7 @@ describe('parseMainConfig', () => {
     expect(config.webhook).toMatchObject({ enabled: false, cooldown_seconds: 300, batch_interval: 60 });
     expect(config.monitor.collect_interval).toBe(3);
     expect(config.backends).toEqual({ config_dir: 'configs', enabled_sources: ['openai', 'self_deployed'] });
-    expect(config.dashboard).toMatchObject({ enabled: true, refresh_interval: 2, web_port: 80 });
+    expect(config.dashboard).toMatchObject({ enabled: true, refresh_interval: 2, web_port: 0 });
     expect(config.log.level).toBe('info');
   });
 

@@ -351,5 +351,39 @@ export function runHttpContract(name: string, start: StartTarget): void {
       expect(body.backends).toHaveLength(6);
       expect(JSON.stringify(body)).not.toContain('dummy');
     });
+
+    it('latency over the last 60 s per backend, per model and in total, and errors by kind', async () => {
+      for (const model of ['m-ok', 'm-fail']) {
+        const response = await post(`${url}/v1/chat/completions`, chatJson(model), auth);
+        await response.arrayBuffer();
+      }
+      type Latency = {
+        ttft_p50_ms: number | null;
+        ttft_p99_ms: number | null;
+        latency_p50_ms: number | null;
+        latency_p99_ms: number | null;
+        errors: Record<string, number>;
+      };
+      const body = (await (await fetch(`${url}/api/dashboard`, { headers: auth })).json()) as {
+        latency: Latency & { window_seconds: number };
+        models: (Latency & { name: string })[];
+        backends: (Latency & { id: string; model_name: string })[];
+      };
+      expect(body.latency.window_seconds).toBe(60);
+      expect(body.latency.ttft_p50_ms).toBeGreaterThan(0);
+      const okModel = body.models.find((m) => m.name === 'm-ok')!;
+      expect(okModel.ttft_p50_ms).toBeGreaterThan(0);
+      expect(okModel.latency_p99_ms).toBeGreaterThanOrEqual(okModel.latency_p50_ms!);
+      const served = body.backends.filter((b) => b.model_name === 'm-ok' && b.ttft_p50_ms !== null);
+      expect(served.length).toBeGreaterThan(0);
+      const failing = body.backends.find((b) => b.model_name === 'm-fail')!;
+      expect(failing.ttft_p50_ms).toBeNull();
+      expect(failing.errors.status_5xx).toBeGreaterThan(0);
+      expect(body.models.find((m) => m.name === 'm-fail')!.errors.status_5xx).toBe(failing.errors.status_5xx);
+      const metrics = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+      expect(metrics).toMatch(
+        /^llm_router_backend_errors_total\{backend="m-fail@[^"]+",[^}]*kind="status_5xx"\} [1-9]/m,
+      );
+    });
   });
 }

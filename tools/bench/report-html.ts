@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PROJECT_ROOT } from '../cli/index.ts';
 import type { BenchReport } from './bench-report.ts';
 
@@ -14,17 +14,37 @@ const SCRIPTS = [
   join(PAGE_DIR, 'report.js'),
 ];
 
+/** A module file's variable in the inlined script: `chart.js` -> `__module_chart`. */
+function moduleVar(file: string): string {
+  return `__module_${basename(file, '.js').replace(/[^A-Za-z0-9_$]/g, '_')}`;
+}
+
 /**
- * ES modules → one classic script body: the page must work from `file://` after an `scp`, where module
- * imports are blocked, so the files are concatenated with their import lines and `export` keywords
- * removed (they share no top-level names). Anything else module-only is refused rather than mangled.
+ * ES modules → one classic script: the page must work from `file://` after an `scp`, where module
+ * imports are blocked. Each file becomes a function scope returning its exports, and each import a
+ * destructuring of the imported file's exports, so top-level names of different files never collide.
+ * Anything else module-only is refused rather than mangled.
  */
 export function inlineModule(source: string, file: string): string {
-  const out = source
-    .replace(/^import\s[^;]*?\sfrom\s+'[^']+';\s*$/gm, '')
-    .replace(/^export\s+(?=(?:async\s+)?function\b|class\b|const\b|let\b)/gm, '');
-  if (/^\s*(?:import|export)\b/m.test(out)) throw new Error(`${file}: cannot inline a module statement`);
-  return out;
+  const exported: string[] = [];
+  const body = source
+    .replace(/^import\s*\{([^}]*)\}\s*from\s*'([^']+)';\s*$/gm, (_line, names: string, from: string) => {
+      const bindings = names
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean)
+        .map((name) => name.replace(/\s+as\s+/, ': '));
+      return `const { ${bindings.join(', ')} } = ${moduleVar(from)};`;
+    })
+    .replace(
+      /^export\s+((?:async\s+)?function\*?\s+|class\s+|const\s+|let\s+)([A-Za-z_$][\w$]*)/gm,
+      (_line, keyword: string, name: string) => {
+        exported.push(name);
+        return `${keyword}${name}`;
+      },
+    );
+  if (/^\s*(?:import|export)\b/m.test(body)) throw new Error(`${file}: cannot inline a module statement`);
+  return `const ${moduleVar(file)} = (() => {\n${body}\nreturn { ${exported.join(', ')} };\n})();`;
 }
 
 let assets: { template: string; style: string; script: string } | null = null;

@@ -1,0 +1,1 @@
+export { topCommand } from './top-command.ts';
