@@ -4,7 +4,7 @@ import { inlineModule } from '../../tools/bench/report-html.ts';
 describe('report.html module inlining', () => {
   it('gives each file its own scope, so equal top-level names in two files do not collide', () => {
     const format = inlineModule(
-      'export function ms(v) { return `${v} ms`; }\nconst local = 1;\n',
+      'export function ms(v) { return v + " ms"; }\nconst local = 1;\n',
       'format.js',
     );
     const page = inlineModule(
