@@ -90,6 +90,11 @@ export class LlmRouter implements FrontDoorRouter {
     for (const notice of notices) this.#parts.notices.offer(notice);
   }
 
+  /** When webhook batches or reports next fall due (ms since epoch; Infinity: nothing planned). */
+  nextNoticeAt(): number {
+    return this.#parts.notices.nextDueAt();
+  }
+
   /** Shutdown: send pending alerts now and wait for them at most `ms`. */
   flushNotices(ms: number): Promise<void> {
     return this.#parts.notices.flush(ms);
