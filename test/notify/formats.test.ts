@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WebhookType } from '../../src/config/main-config-schema.ts';
 import { alertMessage } from '../../src/notify/alert-message.ts';
@@ -128,6 +130,19 @@ describe('message formats (snapshots: docs/alerts.md shows these)', () => {
     expect(webhookText('json', renderParts(formatFor('json'), next, [])[0]!.body)).toContain(
       '0 requests · 0 succeeded · 0 failed',
     );
+  });
+
+  it('docs/alerts.md shows exactly what is sent', () => {
+    const docs = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'alerts.md'), 'utf8');
+    for (const type of TYPES) {
+      const example = new RegExp(`<!-- example: ${type}-alert -->\\n\`\`\`json\\n([\\s\\S]*?)\\n\`\`\``).exec(
+        docs,
+      );
+      expect(example, `${type} example in docs/alerts.md`).not.toBeNull();
+      expect(JSON.parse(example![1]!)).toEqual(renderParts(formatFor(type), alert, MENTIONS[type])[0]?.body);
+    }
+    const wecom = renderParts(formatFor('wecom'), periodic, [])[0]?.body as { markdown: { content: string } };
+    expect(docs).toContain(wecom.markdown.content);
   });
 
   it('mentions ping in alerts only, never in reports', () => {
