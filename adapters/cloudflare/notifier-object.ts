@@ -49,15 +49,16 @@ export class NotifierObject extends DurableObject<WorkerEnv> {
       }),
     ]);
     if (timer !== null) clearTimeout(timer);
-    const router = await this.#routerOf();
-    if (Number.isFinite(router.nextNoticeAt()))
-      await this.ctx.storage.setAlarm(Math.max(router.nextNoticeAt(), Date.now()));
+    const after = (await this.#routerOf()).nextNoticeAt();
+    if (after !== Number.POSITIVE_INFINITY) await this.ctx.storage.setAlarm(Math.max(after, Date.now()));
   }
 
+  /** Alarm at `next` (-Infinity: now) unless an earlier one is set. */
   async #arm(next: number): Promise<void> {
-    if (!Number.isFinite(next)) return;
+    if (next === Number.POSITIVE_INFINITY) return;
+    const at = Math.max(next, Date.now());
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   #routerOf(): Promise<LlmRouter> {

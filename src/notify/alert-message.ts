@@ -9,6 +9,7 @@ import {
   type Line,
   MAX_URL,
   type Message,
+  type Run,
   type Section,
   text,
 } from './message.ts';
@@ -89,78 +90,62 @@ function backendSection(
   };
 }
 
+/** The start every backend line shares: model and `api_base` (and the id, model, URL as data). */
+function backendLine(change: BackendChange, runs: Run[], data: Line['data']): Line {
+  return {
+    runs: [bold(change.model), fixed(' '), text(change.apiBase, MAX_URL), ...runs],
+    data: { event: change.kind, backend: change.id, model: change.model, api_base: change.apiBase, ...data },
+  };
+}
+
 function downLine(change: BackendChange): Line {
   const since = change.downAt ?? change.firstAt;
   const relapse =
     change.kind === 'relapsed' && change.upAt !== null ? ` · was back at ${formatTime(change.upAt)}` : '';
-  return {
-    runs: [
-      bold(change.model),
-      fixed(' '),
-      text(change.apiBase, MAX_URL),
+  return backendLine(
+    change,
+    [
       fixed(' — '),
       text(change.reason),
       fixed(` · since ${formatTime(since)} (${change.cause})${relapse}${flaps(change)}`),
     ],
-    data: {
-      event: change.kind,
-      backend: change.id,
-      model: change.model,
-      api_base: change.apiBase,
+    {
       reason: change.reason,
       cause: change.cause,
       since: new Date(since).toISOString(),
       transitions: change.transitions,
     },
-  };
+  );
 }
 
 function recoveredLine(change: BackendChange): Line {
   const upAt = change.upAt ?? change.firstAt;
   const downFor = change.downSince === null ? '' : ` after ${formatDuration(upAt - change.downSince)}`;
-  return {
-    runs: [
-      bold(change.model),
-      fixed(' '),
-      text(change.apiBase, MAX_URL),
-      fixed(` — back at ${formatTime(upAt)}${downFor}${flaps(change)}`),
-    ],
-    data: {
-      event: 'recovered',
-      backend: change.id,
-      model: change.model,
-      api_base: change.apiBase,
-      at: new Date(upAt).toISOString(),
-      down_since: change.downSince === null ? null : new Date(change.downSince).toISOString(),
-      transitions: change.transitions,
-    },
-  };
+  return backendLine(change, [fixed(` — back at ${formatTime(upAt)}${downFor}${flaps(change)}`)], {
+    at: new Date(upAt).toISOString(),
+    down_since: change.downSince === null ? null : new Date(change.downSince).toISOString(),
+    transitions: change.transitions,
+  });
 }
 
 function blipLine(change: BackendChange): Line {
   const downAt = change.downAt ?? change.firstAt;
   const upAt = change.upAt ?? downAt;
-  return {
-    runs: [
-      bold(change.model),
-      fixed(' '),
-      text(change.apiBase, MAX_URL),
+  return backendLine(
+    change,
+    [
       fixed(' — '),
       text(change.reason),
       fixed(` · down ${formatTime(downAt)} (${change.cause}), back ${formatTime(upAt)}${flaps(change)}`),
     ],
-    data: {
-      event: 'blip',
-      backend: change.id,
-      model: change.model,
-      api_base: change.apiBase,
+    {
       reason: change.reason,
       cause: change.cause,
       down_at: new Date(downAt).toISOString(),
       up_at: new Date(upAt).toISOString(),
       transitions: change.transitions,
     },
-  };
+  );
 }
 
 function configSection(configs: readonly ConfigRejection[]): Section {

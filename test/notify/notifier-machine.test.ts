@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { HealthNotice } from '../../src/notify/notice.ts';
 import { NotifierMachine } from '../../src/notify/notifier-machine.ts';
 import type { NotifyTimings } from '../../src/notify/notify-settings.ts';
+import { baselineOf } from '../../src/notify/report-stats.ts';
+import { view } from './fixtures.ts';
 
 const T0 = 1_800_000_000_000;
 const timings: NotifyTimings = {
@@ -31,26 +33,8 @@ function started(): NotifierMachine {
   machine.offer({ kind: 'started', version: 'v1', at: T0 });
   const work = machine.takeDue(T0, timings);
   expect(work?.report?.kind).toBe('startup');
-  machine.startupSent(T0, { totals: emptyTotals(), backends: {} });
+  machine.startupSent(T0, baselineOf(view([])));
   return machine;
-}
-
-function emptyTotals() {
-  return {
-    requests: 0,
-    successes: 0,
-    failures: 0,
-    clientErrors: 0,
-    rejected: 0,
-    clientGone: 0,
-    attempts: 0,
-    latencyBuckets: [1],
-    latencyCumulative: [0, 0],
-    latencySum: 0,
-    ttftCumulative: [0, 0],
-    ttftSum: 0,
-    ttftCount: 0,
-  };
 }
 
 const kinds = (machine: NotifierMachine, now: number) =>
@@ -147,7 +131,7 @@ describe('NotifierMachine: reports', () => {
     // Not sent yet (backends unprobed): asked again a little later, and once the wait is over, regardless.
     expect(m.takeDue(T0 + 500, timings)).toBeNull();
     expect(m.takeDue(T0 + 30_000, timings)?.report).toMatchObject({ kind: 'startup', waitOver: true });
-    m.startupSent(T0 + 30_000, { totals: emptyTotals(), backends: {} });
+    m.startupSent(T0 + 30_000, baselineOf(view([])));
     m.offer({ kind: 'started', version: 'v1', at: T0 + 40_000 });
     expect(m.takeDue(T0 + 40_000, timings)).toBeNull();
     m.offer({ kind: 'started', version: 'v2', at: T0 + 50_000 });
