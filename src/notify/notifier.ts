@@ -55,7 +55,9 @@ export class Notifier implements NoticeHub {
 
   nextDueAt(): number {
     const settings = this.#deps.settings();
-    return settings === null ? Number.POSITIVE_INFINITY : this.#machine.nextDueAt(settings.timings);
+    if (settings !== null) return this.#machine.nextDueAt(settings.timings);
+    // Turned off by a reload: one more run closes the deliveries and forgets what was pending.
+    return this.#deliveries.size > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
 
   async runDue(now: number): Promise<void> {
