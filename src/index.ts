@@ -41,6 +41,10 @@ export type {
 export { TransportError, type UpstreamFailure } from './core/upstream-failure.ts';
 export type { DashboardData, SystemInfo } from './metrics/dashboard-data.ts';
 export { type EngineLoad, parseEngineLoad } from './metrics/engine-load.ts';
+export type { DeliveryTuning } from './notify/deliver-payload.ts';
+export type { Notice } from './notify/notice.ts';
+export type { NoticeChannel, NoticeOptions, NotifierStore } from './notify/notice-hub.ts';
+export type { NotifierSnapshot } from './notify/notifier-machine.ts';
 export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';

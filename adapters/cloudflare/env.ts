@@ -1,4 +1,5 @@
 import type { BackgroundScheduler } from './background-scheduler.ts';
+import type { NotifierObject } from './notifier-object.ts';
 import type { RouterStateObject } from './router-state-object.ts';
 
 /**
@@ -8,6 +9,8 @@ import type { RouterStateObject } from './router-state-object.ts';
 export interface WorkerEnv {
   readonly ROUTER_STATE: DurableObjectNamespace<RouterStateObject>;
   readonly SCHEDULER: DurableObjectNamespace<BackgroundScheduler>;
+  /** The one webhook notifier (batches, cooldowns, reports). */
+  readonly NOTIFIER: DurableObjectNamespace<NotifierObject>;
   /** Static dashboard (public/), fetched by the Worker so /dashboard/ behaves as on Node. */
   readonly ASSETS?: Fetcher;
   /** Main config YAML text; overrides the config bundled at build time (tests, per-env configs). */

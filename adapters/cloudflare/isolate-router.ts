@@ -1,16 +1,19 @@
 import pkg from '../../package.json' with { type: 'json' };
 import {
+  type CreatedRouter,
   createApp,
   createRouter,
   type LlmRouter,
   type MainConfig,
   RemoteRouterState,
   type RouterError,
+  type RouterRuntime,
   systemClock,
   systemRandom,
 } from '../../src/index.ts';
 import { createAssetReader } from './asset-reader.ts';
 import { configTexts } from './config-texts.ts';
+import { durableNoticeChannel } from './durable-notice-channel.ts';
 import { durableStateChannel } from './durable-state-channel.ts';
 import { millisecondsOf, secretsOf, type WorkerEnv } from './env.ts';
 import { createFetchTransport } from './fetch-transport.ts';
@@ -65,10 +68,33 @@ export function isolateRouter(env: WorkerEnv): Promise<IsolateRouter> {
 
 async function build(env: WorkerEnv): Promise<IsolateRouter> {
   const secrets = secretsOf(env);
-  const { router, config, log } = await createRouter(configTexts(env), {
+  // Health changes go to the one notifier object, whichever isolate saw them.
+  const { router, config, log } = await createWorkerRouter(env, {
+    channel: durableNoticeChannel(env.NOTIFIER),
+  });
+  const serveStatic = config.dashboard.enabled && env.ASSETS ? createAssetReader(env.ASSETS) : undefined;
+  return {
+    config,
+    router,
+    app: createApp({ router, log, serveStatic }),
+    refusal: inboundAuthProblem(config, secrets, env),
+    lingerMs: millisecondsOf(env, 'ROUTER_LINGER_MS', DEFAULT_LINGER_MS),
+    stallMs: millisecondsOf(env, 'ROUTER_STALL_MS', DEFAULT_STALL_MS),
+  };
+}
+
+/**
+ * The Worker's router over the shared state objects and the global fetch; `notices` says where its
+ * notices go (the notifier object, or, inside that object, a notifier of its own).
+ */
+export function createWorkerRouter(
+  env: WorkerEnv,
+  notices: RouterRuntime['notices'],
+): Promise<CreatedRouter> {
+  return createRouter(configTexts(env), {
     clock: systemClock,
     random: systemRandom,
-    secrets,
+    secrets: secretsOf(env),
     // Workers expose no memory figure; the dashboard shows the runtime instead.
     systemInfo: () => ({ memoryMb: null, runtime: 'cloudflare-workers', version: pkg.version }),
     log: (config) => createWorkerLogger(config.log.level),
@@ -82,14 +108,6 @@ async function build(env: WorkerEnv): Promise<IsolateRouter> {
       new RemoteRouterState(durableStateChannel(env.ROUTER_STATE), { models, onSend: keepAlive }),
     sharedRounds: true,
     saturationPollMs: SATURATION_POLL_MS,
+    ...(notices ? { notices } : {}),
   });
-  const serveStatic = config.dashboard.enabled && env.ASSETS ? createAssetReader(env.ASSETS) : undefined;
-  return {
-    config,
-    router,
-    app: createApp({ router, log, serveStatic }),
-    refusal: inboundAuthProblem(config, secrets, env),
-    lingerMs: millisecondsOf(env, 'ROUTER_LINGER_MS', DEFAULT_LINGER_MS),
-    stallMs: millisecondsOf(env, 'ROUTER_STALL_MS', DEFAULT_STALL_MS),
-  };
 }

@@ -1,12 +1,14 @@
 import { BACKGROUND_TASKS, ConfigError, errorResponse, RouterError } from '../../src/index.ts';
 import { SCHEDULER_NAME } from './background-scheduler.ts';
 import { dueOnCron, runsOnAlarm } from './cadence.ts';
+import { NOTIFIER_NAME } from './durable-notice-channel.ts';
 import type { WorkerEnv } from './env.ts';
 import { isolateRouter } from './isolate-router.ts';
 import { RequestScope } from './request-scope.ts';
 import { trackResponse } from './track-response.ts';
 
 export { BackgroundScheduler } from './background-scheduler.ts';
+export { NotifierObject } from './notifier-object.ts';
 export { RouterStateObject } from './router-state-object.ts';
 
 /** The Worker: the same Hono app the Node service serves, over Durable Object state and the global fetch. */
@@ -43,7 +45,8 @@ export default {
 
 /** Minute-or-longer rounds run here; sub-minute ones belong to the scheduler object, re-armed each tick. */
 async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void> {
-  const { background } = (await isolateRouter(env)).router;
+  const { router } = await isolateRouter(env);
+  const { background } = router;
   const work: Promise<void>[] = [];
   for (const task of BACKGROUND_TASKS) {
     const periodMs = background.periodMs(task);
@@ -52,6 +55,11 @@ async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void>
   if (BACKGROUND_TASKS.some((task) => runsOnAlarm(task, background.periodMs(task)))) {
     work.push(env.SCHEDULER.get(env.SCHEDULER.idFromName(SCHEDULER_NAME)).ensureArmed());
   }
+  // The notifier's alarm carries the report schedule; this restarts it should it ever stop.
+  if (router.config.webhook.enabled)
+    work.push(env.NOTIFIER.get(env.NOTIFIER.idFromName(NOTIFIER_NAME)).ensureArmed());
+  // Health changes this tick's rounds found reach the notifier before the tick ends.
+  work.push(background.settled());
   const failed = (await Promise.allSettled(work)).filter((result) => result.status === 'rejected');
   if (failed.length > 0)
     throw new AggregateError(

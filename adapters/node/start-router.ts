@@ -51,6 +51,9 @@ export interface RunningRouter {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How long shutdown waits for pending webhook alerts to go out. */
+const NOTICE_FLUSH_MS = 2000;
+
 /** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   let consoleLog: ReturnType<typeof createConsoleLogger> | undefined;
@@ -175,6 +178,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       if (router.inflight > 0)
         log.warn('grace period over, aborting open requests', { open: router.inflight });
       server.closeAllConnections();
+      // Alerts still in their batch window would die with the process: send them, briefly.
+      await router.flushNotices(Math.min(graceMs, NOTICE_FLUSH_MS));
       // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may wait
       // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
       await transport.destroy();

@@ -86,15 +86,41 @@ const RateLimitSchema = z
   })
   .prefault({});
 
+export const WebhookTypeSchema = z.enum(['wecom', 'feishu', 'dingtalk', 'slack', 'json']);
+export type WebhookType = z.infer<typeof WebhookTypeSchema>;
+
+/**
+ * Who a chat message pings: user ids (WeCom, Feishu `ou_...`, DingTalk, Slack `U...`), phone numbers
+ * (DingTalk) or `all` / `here` / `channel`. A closed alphabet: the value lands inside the message markup.
+ */
+const MentionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@+-]{1,64}$/, 'must be a user id, phone number or "all" (letters, digits, _ . @ + -)');
+
+const WebhookTargetSchema = z.strictObject({
+  type: WebhookTypeSchema,
+  /** The webhook URL (its key is in it: never logged), or `os.environ/NAME`. */
+  url: z.string().min(1),
+  /** Signing secret of a Feishu or DingTalk robot with signature verification on, or `os.environ/NAME`. */
+  secret: z.string().min(1).optional(),
+  mentions: z.array(MentionSchema).default([]),
+});
+export type WebhookTargetConfig = z.infer<typeof WebhookTargetSchema>;
+
 const WebhookSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
+    /** The Go router's one target: a WeCom group robot (its type is `format`). */
     url: z.string().default(''),
-    format: z.enum(['wecom', 'feishu', 'dingtalk', 'slack', 'json']).default('wecom'),
+    format: WebhookTypeSchema.default('wecom'),
+    /** Ours: any number of targets, each in its own format. */
+    targets: z.array(WebhookTargetSchema).default([]),
     cooldown_seconds: seconds(300),
     batch_interval: seconds(60),
     report_interval_active: seconds(3600),
     report_interval_idle: seconds(10800),
+    /** Seconds one delivery attempt may take (a hung webhook is abandoned after this, then retried). */
+    timeout: seconds(10),
   })
   .prefault({});
 

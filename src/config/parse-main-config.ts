@@ -2,6 +2,7 @@ import { ConfigError } from './config-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { type MainConfig, MainConfigSchema } from './main-config-schema.ts';
 import { parseYaml } from './parse-yaml.ts';
+import { webhookTargets } from './webhook-targets.ts';
 
 /** Text of `config.yaml` in, validated config with defaults out; throws ConfigError naming file and key. */
 export function parseMainConfig(text: string, file: string): MainConfig {
@@ -15,8 +16,7 @@ export function parseMainConfig(text: string, file: string): MainConfig {
   if (config.retry.max_delay_ms < config.retry.base_delay_ms) {
     throw new ConfigError(file, ['retry.max_delay_ms: must be >= retry.base_delay_ms']);
   }
-  if (config.webhook.enabled && !URL.canParse(config.webhook.url)) {
-    throw new ConfigError(file, ['webhook.url: must be an absolute URL when webhook.enabled is true']);
-  }
+  const { problems } = webhookTargets(config.webhook, null);
+  if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
 }

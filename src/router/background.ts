@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** Periodic work a router does besides answering requests. */
-export type BackgroundTask = 'health' | 'scrape' | 'history' | 'ejection-probes';
+export type BackgroundTask = 'health' | 'scrape' | 'history' | 'ejection-probes' | 'notify';
 
 export interface BackgroundTasks {
   /** health_check.interval: one probe round. */
@@ -16,6 +16,11 @@ export interface BackgroundTasks {
   ejectionProbes(now: number): Promise<void>;
   /** When the next ejection probe falls due (ms since epoch), or Infinity. */
   nextEjectionProbeAt(): number;
+  /** Webhook batches and reports that fell due (the notifier's own schedule). */
+  notify(now: number): Promise<void>;
+  nextNotifyAt(): number;
+  /** Resolves when notices handed over so far are delivered (or forwarded, on Workers). */
+  noticesSettled(): Promise<void>;
 }
 
 /** Which tasks a scheduler runs: on Workers the cron, the alarm and requests split them (worker.ts). */
@@ -32,11 +37,18 @@ function periodOf(task: BackgroundTask, config: MainConfig): number {
     case 'history':
       return HISTORY_PERIOD_MS;
     case 'ejection-probes':
+    case 'notify':
       return 0;
   }
 }
 
-export const BACKGROUND_TASKS: readonly BackgroundTask[] = ['health', 'scrape', 'history', 'ejection-probes'];
+export const BACKGROUND_TASKS: readonly BackgroundTask[] = [
+  'health',
+  'scrape',
+  'history',
+  'ejection-probes',
+  'notify',
+];
 
 /**
  * The one entry for background work, whatever the runtime's timer: `runDue()` starts every task whose
@@ -101,13 +113,18 @@ export class Background {
     this.#wake?.();
   }
 
-  /** Resolves when every task started so far has finished (a Worker alarm waits for its rounds). */
+  /**
+   * Resolves when every task started so far has finished and the notices they raised are delivered (a
+   * Worker alarm waits for its rounds, and for the health changes they found to reach the notifier).
+   */
   async settled(): Promise<void> {
     await Promise.all(this.#running.values());
+    await this.#tasks.noticesSettled();
   }
 
   #dueAt(task: BackgroundTask, periodMs: number): number {
     if (task === 'ejection-probes') return this.#tasks.nextEjectionProbeAt();
+    if (task === 'notify') return this.#tasks.nextNotifyAt();
     const last = this.#lastStart.get(task);
     return last === undefined ? Number.NEGATIVE_INFINITY : last + periodMs;
   }
@@ -131,6 +148,8 @@ export class Background {
         return this.#tasks.history();
       case 'ejection-probes':
         return this.#tasks.ejectionProbes(now);
+      case 'notify':
+        return this.#tasks.notify(now);
     }
   }
 }

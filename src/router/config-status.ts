@@ -12,16 +12,25 @@ export interface ConfigProblem {
 export class ConfigStatus {
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #onReport: (file: string, message: string, at: number) => void;
   readonly #problems = new Map<string, { message: string; at: number }>();
 
-  constructor(clock: Clock, log: Logger) {
+  /** `onReport` hears every rejection (the notifier). */
+  constructor(
+    clock: Clock,
+    log: Logger,
+    onReport: (file: string, message: string, at: number) => void = () => {},
+  ) {
     this.#clock = clock;
     this.#log = log;
+    this.#onReport = onReport;
   }
 
   report(file: string, message: string): void {
-    this.#problems.set(file, { message, at: this.#clock.now() });
+    const at = this.#clock.now();
+    this.#problems.set(file, { message, at });
     this.#log.error('config rejected, previous version keeps running', { file, error: message });
+    this.#onReport(file, message, at);
   }
 
   clear(file: string): void {

@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Random } from '../core/random.ts';
 import type { Transport } from '../core/transport.ts';
 import type { SystemInfo } from '../metrics/dashboard-data.ts';
+import type { NoticeOptions } from '../notify/notice-hub.ts';
 import type { RouterState } from '../state/router-state.ts';
 import { LlmRouter } from './llm-router.ts';
 
@@ -30,6 +31,8 @@ export interface RouterRuntime<T extends Transport = Transport> {
   /** See LlmRouterDeps. */
   readonly sharedRounds?: boolean;
   readonly saturationPollMs?: number;
+  /** See LlmRouterDeps; the config version is filled in from the texts. */
+  readonly notices?: Omit<NoticeOptions, 'version'>;
 }
 
 export interface CreatedRouter<T extends Transport = Transport> {
@@ -66,6 +69,7 @@ export async function createRouter<T extends Transport>(
     systemInfo: runtime.systemInfo,
     ...(runtime.sharedRounds === undefined ? {} : { sharedRounds: runtime.sharedRounds }),
     ...(runtime.saturationPollMs === undefined ? {} : { saturationPollMs: runtime.saturationPollMs }),
+    notices: { ...runtime.notices, version: configVersion(texts) },
   });
   for (const file of files) {
     for (const warning of file.warnings) log.warn(warning);
@@ -79,4 +83,13 @@ export async function createRouter<T extends Transport>(
     files: files.length,
   });
   return { router, config, log, transport, files };
+}
+
+/** FNV-1a over every config text: the same deployed config gives the same version in every isolate. */
+function configVersion(texts: ConfigTexts): string {
+  const files = Object.keys(texts.backends).sort();
+  const all = [texts.main, ...files.flatMap((file) => [file, texts.backends[file] ?? ''])].join('\u0000');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < all.length; i++) hash = Math.imul(hash ^ all.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }

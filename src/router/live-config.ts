@@ -1,12 +1,14 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { SecretSource } from '../config/resolve-secret.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
+import { type NotifySettings, notifySettingsFrom } from '../notify/notify-settings.ts';
 import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
 import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts';
 
 /**
  * The running config.yaml and what is derived from it once per version (attempt-loop settings, inbound
- * key checks), so the request path never re-reads or re-resolves config.
+ * key checks, webhook targets with their secrets), so the request path never re-reads or re-resolves
+ * config.
  */
 export class LiveConfig {
   readonly #secrets: SecretSource;
@@ -15,8 +17,9 @@ export class LiveConfig {
   #config: MainConfig;
   #settings: DispatchSettings;
   #auth: InboundAuth;
+  #notify: NotifySettings | null;
 
-  /** `file` names config.yaml in the ConfigError an unresolvable inbound key raises. */
+  /** `file` names config.yaml in the ConfigError an unresolvable inbound key or webhook secret raises. */
   constructor(config: MainConfig, secrets: SecretSource, file: string, saturationPollMs?: number) {
     this.#secrets = secrets;
     this.#file = file;
@@ -24,6 +27,7 @@ export class LiveConfig {
     this.#config = config;
     this.#settings = dispatchSettingsFrom(config, saturationPollMs);
     this.#auth = resolveInboundAuth(config, secrets, file);
+    this.#notify = notifySettingsFrom(config, secrets, file);
   }
 
   get config(): MainConfig {
@@ -38,11 +42,18 @@ export class LiveConfig {
     return this.#auth;
   }
 
-  /** Throws ConfigError (an inbound key names an unset variable) before changing anything. */
+  /** Webhook settings (null when off). */
+  get notify(): NotifySettings | null {
+    return this.#notify;
+  }
+
+  /** Throws ConfigError (an inbound key or webhook value names an unset variable) before changing anything. */
   update(config: MainConfig): void {
     const auth = resolveInboundAuth(config, this.#secrets, this.#file);
+    const notify = notifySettingsFrom(config, this.#secrets, this.#file);
     this.#config = config;
     this.#settings = dispatchSettingsFrom(config, this.#saturationPollMs);
     this.#auth = auth;
+    this.#notify = notify;
   }
 }

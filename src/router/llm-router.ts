@@ -1,5 +1,6 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import type { Notice } from '../notify/notice.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
@@ -82,6 +83,21 @@ export class LlmRouter implements FrontDoorRouter {
 
   onHealthChange(listener: HealthListener): () => void {
     return this.#parts.health.onChange(listener);
+  }
+
+  /** Notices another instance saw (Workers: the notifier object receives every isolate's). */
+  offerNotices(notices: readonly Notice[]): void {
+    for (const notice of notices) this.#parts.notices.offer(notice);
+  }
+
+  /** When webhook batches or reports next fall due (ms since epoch; Infinity: nothing planned). */
+  nextNoticeAt(): number {
+    return this.#parts.notices.nextDueAt();
+  }
+
+  /** Shutdown: send pending alerts now and wait for them at most `ms`. */
+  flushNotices(ms: number): Promise<void> {
+    return this.#parts.notices.flush(ms);
   }
 
   /** Replace one backend file's entries (apply-backend-file.ts). */

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Random } from '../core/random.ts';
 import type { Transport } from '../core/transport.ts';
 import type { SystemInfo } from '../metrics/dashboard-data.ts';
+import type { NoticeHub, NoticeOptions } from '../notify/notice-hub.ts';
 import { BackendPool } from '../pool/backend-pool.ts';
 import type { RouterState } from '../state/router-state.ts';
 import { Admission } from './admission.ts';
@@ -13,6 +14,7 @@ import { ConfigStatus } from './config-status.ts';
 import { EjectionProbes } from './ejection-probes.ts';
 import { HealthRounds } from './health-rounds.ts';
 import { LiveConfig } from './live-config.ts';
+import { routerNotices } from './router-notices.ts';
 import { RouterViews } from './router-views.ts';
 import { ScrapeRounds } from './scrape-rounds.ts';
 
@@ -33,6 +35,8 @@ export interface LlmRouterDeps {
   readonly sharedRounds?: boolean;
   /** How often a request waiting on saturated backends asks the state again (default 20 ms). */
   readonly saturationPollMs?: number;
+  /** Webhook notifications: in this instance by default; Workers forward to their notifier object. */
+  readonly notices?: NoticeOptions;
 }
 
 /** The modules an LlmRouter is made of, wired to each other once. */
@@ -44,6 +48,7 @@ export interface RouterParts {
   readonly configStatus: ConfigStatus;
   readonly health: HealthRounds;
   readonly views: RouterViews;
+  readonly notices: NoticeHub;
   readonly background: Background;
 }
 
@@ -57,7 +62,9 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
   );
   const pool = new BackendPool(() => Math.floor(clock.now() / 1000));
   const admission = new Admission();
-  const configStatus = new ConfigStatus(clock, log);
+  const configStatus = new ConfigStatus(clock, log, (file, message, at) =>
+    notices.offer({ kind: 'config-rejected', file, message, at }),
+  );
   const health = new HealthRounds({
     live,
     pool,
@@ -86,6 +93,17 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     wake: () => background.wake(),
   });
   health.onChange(ejections.onHealthChange);
+  const notices = routerNotices({
+    live,
+    pool,
+    health,
+    views,
+    transport,
+    clock,
+    random: deps.random,
+    log,
+    options: deps.notices ?? {},
+  });
   const background: Background = new Background(
     {
       health: () => health.runRound(),
@@ -93,10 +111,13 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
       history: () => views.sampleHistory(),
       ejectionProbes: (now) => ejections.runDue(now),
       nextEjectionProbeAt: () => ejections.nextAt(),
+      notify: (now) => notices.runDue(now),
+      nextNotifyAt: () => notices.nextDueAt(),
+      noticesSettled: () => notices.settled(),
     },
     () => live.config,
     clock,
     log,
   );
-  return { deps, live, pool, admission, configStatus, health, views, background };
+  return { deps, live, pool, admission, configStatus, health, views, notices, background };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.ts';
 import { parseMainConfig } from '../../src/config/parse-main-config.ts';
+import { notifySettingsFrom } from '../../src/notify/notify-settings.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -86,6 +87,69 @@ describe('parseMainConfig', () => {
       'retry.max_delay_ms: must be >= retry.base_delay_ms',
     ]);
     expect(problemsOf('webhook:\n  enabled: true\n')[0]).toMatch(/^webhook\.url: /);
+  });
+
+  it('validates webhook targets, naming each key (never the URL, which holds the key)', () => {
+    const text = (targets: string) => `webhook:\n  enabled: true\n  targets:\n${targets}`;
+    expect(problemsOf(text('    - { type: teams, url: "https://x" }\n'))[0]).toMatch(
+      /^webhook\.targets\[0\]\.type: /,
+    );
+    expect(
+      problemsOf(
+        text(
+          '    - { type: slack, url: "https://hooks.slack.com/x" }\n    - { type: json, url: "ftp://x" }\n',
+        ),
+      ),
+    ).toEqual(['webhook.targets[1].url: must be an absolute http(s) URL']);
+    expect(problemsOf(text('    - { type: slack, url: "https://x", secret: s }\n'))).toEqual([
+      'webhook.targets[0].secret: only feishu and dingtalk targets sign their requests',
+    ]);
+    expect(problemsOf(text('    - { type: wecom, url: "https://x", mentions: ["<@all>"] }\n'))[0]).toMatch(
+      /^webhook\.targets\[0\]\.mentions\[0\]: /,
+    );
+    expect(problemsOf('webhook:\n  url: "not a url"\n')).toEqual([
+      'webhook.url: must be an absolute http(s) URL',
+    ]);
+    // Targets alone are enough, and env references are left for the runtime to resolve.
+    const config = parseMainConfig(
+      text('    - { type: feishu, url: "os.environ/FEISHU_HOOK", secret: "os.environ/FEISHU_SECRET" }\n'),
+      'config.yaml',
+    );
+    expect(config.webhook.targets[0]).toEqual({
+      type: 'feishu',
+      url: 'os.environ/FEISHU_HOOK',
+      secret: 'os.environ/FEISHU_SECRET',
+      mentions: [],
+    });
+  });
+
+  it('resolves webhook secrets at load; the seed url is a target of webhook.format (WeCom by default)', () => {
+    const config = parseMainConfig(
+      'webhook:\n  enabled: true\n  url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"\n  targets:\n    - { type: dingtalk, url: "os.environ/DT_URL", secret: "os.environ/DT_SECRET", mentions: ["13800000000"] }\n',
+      'config.yaml',
+    );
+    const env: Record<string, string> = { DT_URL: 'https://oapi.dingtalk.com/robot/send?access_token=t' };
+    let thrown: unknown;
+    try {
+      notifySettingsFrom(config, (name) => env[name], 'config.yaml');
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as ConfigError).problems).toEqual([
+      'webhook.targets[0].secret: environment variable DT_SECRET is not set',
+    ]);
+    env.DT_SECRET = 'SECxyz';
+    const settings = notifySettingsFrom(config, (name) => env[name], 'config.yaml');
+    expect(settings?.targets.map((t) => [t.key, t.type, t.url, t.secret])).toEqual([
+      ['webhook.url', 'wecom', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', null],
+      ['webhook.targets[0]', 'dingtalk', env.DT_URL, 'SECxyz'],
+    ]);
+    expect(settings?.timings).toMatchObject({
+      batchMs: 60_000,
+      cooldownMs: 300_000,
+      reportIdleMs: 10_800_000,
+    });
+    expect(notifySettingsFrom(parseMainConfig('', 'config.yaml'), () => undefined, 'config.yaml')).toBeNull();
   });
 
   it('names the line of a YAML syntax error', () => {

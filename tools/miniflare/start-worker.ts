@@ -56,6 +56,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     durableObjects: {
       ROUTER_STATE: { className: 'RouterStateObject', useSQLite: true },
       SCHEDULER: { className: 'BackgroundScheduler', useSQLite: true },
+      NOTIFIER: { className: 'NotifierObject', useSQLite: true },
     },
     ...(options.assetsDir
       ? {
@@ -74,6 +75,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     durableObjects: {
       ROUTER_STATE: { className: 'RouterStateObject', scriptName: 'router', useSQLite: true },
       SCHEDULER: { className: 'BackgroundScheduler', scriptName: 'router', useSQLite: true },
+      NOTIFIER: { className: 'NotifierObject', scriptName: 'router', useSQLite: true },
     },
   };
   const shared = {
