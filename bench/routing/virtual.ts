@@ -52,6 +52,8 @@ export async function loadRouterCore(root: string | null): Promise<RouterCore> {
 interface Seq {
   readonly arrival: Arrival;
   readonly backend: number;
+  /** Sent straight to the engine by another client (not through the router). */
+  readonly direct: boolean;
   readonly promptTokens: number;
   firstTokenAt: number;
   intervalMs: number;
@@ -117,12 +119,14 @@ class VirtualEngine {
       kvCacheUsage: Math.min(1, kv / this.#kvCapacity),
       promptTokens: null,
       generationTokens: null,
+      maxRunning: null,
     };
   }
 }
 
 type Event =
   | { readonly kind: 'arrival'; readonly arrival: Arrival }
+  | { readonly kind: 'direct'; readonly arrival: Arrival; readonly backend: number }
   | { readonly kind: 'complete'; readonly seq: Seq }
   | { readonly kind: 'sample' }
   | { readonly kind: 'apply'; readonly loads: EngineLoad[] };
@@ -137,9 +141,19 @@ export interface VirtualOptions {
   /** From the scrape's sample to applyLoad (the /metrics round trip). */
   readonly scrapeDelayMs: number;
   readonly core: RouterCore;
+  /** A second client that sends these straight to engine `backend`, bypassing the router. */
+  readonly direct?: DirectTraffic;
 }
 
-/** Replays `schedule`; records carry TTFT / e2e from the arrival, as the live client measures them. */
+export interface DirectTraffic {
+  readonly backend: number;
+  readonly schedule: readonly Arrival[];
+}
+
+/**
+ * Replays `schedule`; records carry TTFT / e2e from the arrival, as the live client measures them. Direct
+ * traffic loads its engine (the engine's metrics and the oracles see it) but is not in the records.
+ */
 export function replay(options: VirtualOptions): RequestRecord[] {
   const { specs, schedule, dispatch, core } = options;
   const engines = specs.map((spec) => new VirtualEngine(spec));
@@ -149,6 +163,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     weight: specs[i]!.weight ?? 1,
     rpmLimit: null,
     maxConcurrency: null,
+    maxNumSeqs: null,
   }));
   const state: MemoryRouterState = new core.src.MemoryRouterState(core.src.createSeededRandom(options.seed));
   state.register(
@@ -164,7 +179,15 @@ export function replay(options: VirtualOptions): RequestRecord[] {
   const records: RequestRecord[] = new Array(schedule.length);
   const events = new EventHeap<Event>();
   for (const arrival of schedule) events.push(arrival.atMs, { kind: 'arrival', arrival });
-  const lastArrival = schedule.length > 0 ? schedule[schedule.length - 1]!.atMs : 0;
+  const { direct } = options;
+  if (direct) {
+    for (const arrival of direct.schedule)
+      events.push(arrival.atMs, { kind: 'direct', arrival, backend: direct.backend });
+  }
+  const lastArrival = Math.max(
+    schedule.length > 0 ? schedule[schedule.length - 1]!.atMs : 0,
+    direct?.schedule.at(-1)?.atMs ?? 0,
+  );
 
   const applyLoads = (loads: readonly EngineLoad[], now: number): void => {
     specs.forEach((spec, i) => {
@@ -207,6 +230,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         const seq: Seq = {
           arrival: e.arrival,
           backend,
+          direct: false,
           promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
           firstTokenAt: 0,
           intervalMs: 0,
@@ -217,12 +241,32 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         start(engines[backend]!.admit(now));
         break;
       }
+      case 'direct': {
+        const backend = e.backend;
+        oracle?.admit(backend);
+        open++;
+        engines[backend]!.waiting.push({
+          arrival: e.arrival,
+          backend,
+          direct: true,
+          promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
+          firstTokenAt: 0,
+          intervalMs: 0,
+          completeAt: 0,
+        });
+        start(engines[backend]!.admit(now));
+        break;
+      }
       case 'complete': {
         const { seq } = e;
         const engine = engines[seq.backend]!;
         engine.running.delete(seq);
         start(engine.admit(now));
         open--;
+        if (seq.direct) {
+          oracle?.done(seq.backend);
+          break;
+        }
         const ttftMs = seq.firstTokenAt - seq.arrival.atMs;
         const e2eMs = seq.completeAt - seq.arrival.atMs;
         if (oracle) oracle.done(seq.backend);

@@ -6,6 +6,8 @@ export interface CandidateSpec {
   readonly weight: number;
   readonly rpmLimit: number | null;
   readonly maxConcurrency: number | null;
+  /** Engine slot count from the backend entry (a capacity hint for least-waiting; caps nothing). */
+  readonly maxNumSeqs: number | null;
 }
 
 interface ModelGroup {
@@ -37,11 +39,12 @@ export class PoolSnapshot {
     for (const [model, list] of grouped) {
       this.#byModel.set(model, {
         backends: list,
-        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({
+        candidates: list.map(({ id, weight, rpmLimit, maxConcurrency, maxNumSeqs }) => ({
           id,
           weight,
           rpmLimit,
           maxConcurrency,
+          maxNumSeqs,
         })),
       });
     }

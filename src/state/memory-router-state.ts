@@ -2,7 +2,10 @@ import type { Random } from '../core/random.ts';
 import { applyProbeResult, applyTrafficResult } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
+import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+import { type BackendProfile, knownCapacity, resolveProfiles } from '../routing/backend-profile.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
+import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
 import { BackendLive } from './backend-live.ts';
 import type {
@@ -85,16 +88,7 @@ export class MemoryRouterState implements RouterState {
         retryAfterMs = Math.min(retryAfterMs, live.sends.msUntilFree(now, spec.rpmLimit));
         continue;
       }
-      const fresh = live.load !== null && now - live.loadAt <= request.staleAfterMs;
-      eligible.push({
-        id: spec.id,
-        weight: spec.weight,
-        inflight: live.inflight,
-        engineWaiting: fresh ? (live.load?.waiting ?? null) : null,
-        inflightAtScrape: live.inflightAtScrape,
-        kvCacheUsage: fresh ? (live.load?.kvCacheUsage ?? null) : null,
-        latencyMs: live.latency.value(now),
-      });
+      eligible.push(this.#candidateView(spec, live, now, request.staleAfterMs));
       lives.push(live);
     }
     if (!anyHealthy) return { kind: 'none-healthy' };
@@ -113,14 +107,39 @@ export class MemoryRouterState implements RouterState {
         poolLives = untried.map((i) => lives[i]!);
       }
     }
-    const index = pool.length === 1 ? 0 : strategyFor(request.strategy)(pool, this.#random);
+    const profiles = resolveProfiles(pool);
+    const index = pool.length === 1 ? 0 : strategyFor(request.strategy)(pool, this.#random, profiles);
     const live = poolLives[index]!;
+    live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));
     live.sends.record(now);
     live.inflight++;
     live.pending++;
     live.attempts++;
     this.#attempts++;
     return { kind: 'acquired', id: live.id, chargedAt: now };
+  }
+
+  #candidateView(spec: CandidateSpec, live: BackendLive, now: number, staleAfterMs: number): CandidateView {
+    // A new max_num_seqs in the backend entry (a redeploy rewrote it) may be a different engine: relearn.
+    if (live.configuredCapacity !== spec.maxNumSeqs) {
+      if (live.configuredCapacity !== undefined) live.capacity.reset();
+      live.configuredCapacity = spec.maxNumSeqs;
+    }
+    const { load } = live;
+    const fresh = load !== null && now - live.loadAt <= staleAfterMs;
+    // The engine's running + waiting beyond this router's own requests at that scrape: other clients.
+    const others = fresh ? Math.max(0, load.running + load.waiting - live.inflightAtScrape) : 0;
+    return {
+      id: spec.id,
+      weight: spec.weight,
+      inflight: live.inflight,
+      others,
+      engineMetrics: fresh,
+      ...knownCapacity(spec.maxNumSeqs, live.capacity.value()),
+      capacityFloor: live.capacity.floor,
+      firstTokenMs: live.speed.firstTokenMs(now),
+      serviceMs: live.speed.serviceMs(now),
+    };
   }
 
   firstByte(_model: string, id: string): void {
@@ -132,6 +151,11 @@ export class MemoryRouterState implements RouterState {
     const live = this.#backends.get(report.id);
     if (!live) return null;
     live.inflight = Math.max(0, live.inflight - 1);
+    live.speed.settled(
+      report.chargedAt,
+      report.now,
+      report.outcome === 'success' ? { latencyMs: report.latencyMs, ttftMs: report.ttftMs } : undefined,
+    );
     if (!report.sawFirstByte) live.pending = Math.max(0, live.pending - 1);
     let change: boolean | null = null;
     switch (report.outcome) {
@@ -139,7 +163,6 @@ export class MemoryRouterState implements RouterState {
         live.successes++;
         live.completions.record(report.now);
         live.latencyMsSum += report.latencyMs;
-        live.latency.observe(report.latencyMs, report.now);
         if (report.ttftMs !== null) {
           live.ttftMsSum += report.ttftMs;
           live.ttftCount++;
@@ -176,6 +199,8 @@ export class MemoryRouterState implements RouterState {
     if (live.retired && live.inflight === 0) this.#drop(live.id);
     if (change === null) return null;
     live.lastChangeAt = report.now;
+    // Out of rotation, it may come back as another engine (restarted with other settings): relearn.
+    if (!change) live.capacity.reset();
     return {
       id: live.id,
       healthy: change,
@@ -201,6 +226,7 @@ export class MemoryRouterState implements RouterState {
     }
     if (change === null) return null;
     live.lastChangeAt = report.now;
+    if (!change) live.capacity.reset();
     return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
   }
 
@@ -210,6 +236,7 @@ export class MemoryRouterState implements RouterState {
     live.load = load;
     live.loadAt = now;
     live.inflightAtScrape = live.inflight;
+    if (load !== null) live.capacity.observe(load);
   }
 
   recordRequest(record: ClientRequestRecord): void {
@@ -257,6 +284,10 @@ export class MemoryRouterState implements RouterState {
         clientErrors: live.clientErrors,
         rateLimited: live.rateLimited,
         latencyMsSum: live.latencyMsSum,
+        learnedCapacity: live.capacity.value(),
+        capacityFloor: live.capacity.floor,
+        firstTokenMs: live.speed.firstTokenMs(now),
+        serviceMs: live.speed.serviceMs(now),
         ttftMsSum: live.ttftMsSum,
         ttftCount: live.ttftCount,
         lastError: live.lastError,
@@ -304,4 +335,17 @@ export class MemoryRouterState implements RouterState {
     this.#backends.delete(id);
     this.#gone.add(id);
   }
+}
+
+/**
+ * Whether a request sent now finds a free slot. A capacity filled in from the peers is a guess, so then
+ * only the engine's own evidence counts (it was seen running this many at once; an idle engine has room
+ * for one). Without any (no metrics, nothing configured) every request counts as one: its time to
+ * first byte then includes any queueing, which pushes traffic away from a queueing backend, as the
+ * estimate of issue 3 did.
+ */
+function slotFree(candidate: CandidateView, profile: BackendProfile): boolean {
+  const ahead = requestsAhead(candidate);
+  if (profile.capacitySource !== 'unknown') return ahead < profile.capacity;
+  return candidate.engineMetrics ? ahead < Math.max(1, candidate.capacityFloor) : true;
 }

@@ -1,6 +1,7 @@
 import type { StrategyName } from '../config/main-config-schema.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+import type { LearnedCapacity } from './capacity-estimate.ts';
 
 /** In-memory state answers synchronously; a Durable Object stub answers with promises. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -108,6 +109,13 @@ export interface BackendLiveView {
   readonly clientErrors: number;
   readonly rateLimited: number;
   readonly latencyMsSum: number;
+  /** Slot count the engine reported or the router learned (least-waiting); null while unknown. */
+  readonly learnedCapacity: LearnedCapacity | null;
+  /** Most sequences the engine was seen running at once since it (re)started. */
+  readonly capacityFloor: number;
+  /** Time to first token on a free slot and time a request holds a slot (ms); null while unknown. */
+  readonly firstTokenMs: number | null;
+  readonly serviceMs: number | null;
   readonly ttftMsSum: number;
   readonly ttftCount: number;
   readonly lastError: string | null;
