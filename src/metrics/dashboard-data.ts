@@ -1,5 +1,7 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { BackendProfile } from '../routing/backend-profile.ts';
 import type { BackendLiveView, StateView } from '../state/router-state.ts';
+import { backendProfiles } from './backend-profiles.ts';
 
 /** Process facts only the adapter can read (memory on Node; nothing on Workers). */
 export interface SystemInfo {
@@ -59,6 +61,7 @@ export function dashboardData(input: {
 }) {
   const { view, snapshot, now } = input;
   const live = new Map(view.backends.map((b) => [b.id, b]));
+  const profiles = backendProfiles(view, snapshot);
   const bySource = new Map<string, Load>();
   const byModel = new Map<string, Load>();
   const backends = snapshot.backends.map((backend) => {
@@ -99,6 +102,7 @@ export function dashboardData(input: {
       metrics_age_ms: state?.load ? now - state.loadAt : null,
       last_error: state?.lastError ?? null,
       last_error_at: state?.lastErrorAt ? new Date(state.lastErrorAt).toISOString() : null,
+      ...profileFields(profiles.get(backend.id)),
     };
   });
   const { totals } = view;
@@ -142,6 +146,22 @@ export function dashboardData(input: {
 }
 
 export type DashboardData = ReturnType<typeof dashboardData>;
+
+/**
+ * least-waiting's view of the backend (docs/routing.md): slots (`capacity`, from `configured`
+ * max_num_seqs, `reported` by the engine, `learned` from its plateau, or `unknown` = its peers' typical
+ * value) and speed relative to the model's typical backend (`learned`, or `unknown` = taken as typical).
+ */
+function profileFields(profile: BackendProfile | undefined) {
+  return {
+    capacity: profile?.capacity ?? null,
+    capacity_source: profile?.capacitySource ?? 'unknown',
+    relative_speed: profile === undefined ? null : Math.round(profile.relativeSpeed * 100) / 100,
+    speed_source: profile?.speedSource ?? 'unknown',
+    first_token_ms: profile?.speedSource === 'learned' ? Math.round(profile.firstTokenMs) : null,
+    service_ms: profile?.speedSource === 'learned' ? Math.round(profile.serviceMs) : null,
+  };
+}
 
 function formatDuration(seconds: number): string {
   const d = Math.floor(seconds / 86400);

@@ -1,5 +1,7 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { BackendProfile } from '../routing/backend-profile.ts';
 import type { StateView } from '../state/router-state.ts';
+import { backendProfiles } from './backend-profiles.ts';
 
 /** Prometheus label value escaping (exposition format 0.0.4). */
 function label(value: string): string {
@@ -83,6 +85,28 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
       );
     }
   }
+  const profiles = backendProfiles(view, snapshot);
+  const profiled = (name: string, help: string, read: (p: BackendProfile) => [string, number]) => {
+    metric(name, 'gauge', help);
+    for (const backend of snapshot.backends) {
+      const profile = profiles.get(backend.id);
+      if (!profile) continue;
+      const [source, value] = read(profile);
+      lines.push(
+        `${name}{backend="${label(backend.id)}",model="${label(backend.modelName)}",source="${label(backend.sourceType)}",${source}} ${value}`,
+      );
+    }
+  };
+  profiled(
+    'llm_router_backend_capacity',
+    'Engine slots least-waiting assumes; capacity_source: configured (max_num_seqs), reported (engine gauge), learned (plateau), unknown (typical of the model).',
+    (p) => [`capacity_source="${p.capacitySource}"`, p.capacity],
+  );
+  profiled(
+    'llm_router_backend_relative_speed',
+    "Speed relative to the model's typical backend (2 = twice as fast); speed_source: learned or unknown (taken as typical).",
+    (p) => [`speed_source="${p.speedSource}"`, Math.round(p.relativeSpeed * 1000) / 1000],
+  );
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {
     if (backend.rpmLimit !== null)

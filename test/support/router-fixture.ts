@@ -17,6 +17,8 @@ export interface BackendEntry {
   readonly weight?: number;
   readonly rpm_limit?: number | null;
   readonly max_concurrency?: number | null;
+  readonly max_num_seqs?: number | null;
+  readonly scrape_metrics?: boolean | null;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -64,6 +66,8 @@ export function backendFileYaml(entries: readonly BackendEntry[]): string {
       rpm_limit: entry.rpm_limit ?? null,
     };
     if (entry.max_concurrency !== undefined) params.max_concurrency = entry.max_concurrency;
+    if (entry.max_num_seqs !== undefined) params.max_num_seqs = entry.max_num_seqs;
+    if (entry.scrape_metrics !== undefined) params.scrape_metrics = entry.scrape_metrics;
     return { model_name: entry.model_name, litellm_params: params };
   });
   // JSON is valid YAML, and quoting every string keeps odd names intact.
