@@ -39,6 +39,7 @@ export type {
   AcquireResult,
   AttemptReport,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,

@@ -4,6 +4,7 @@ import type {
   AttemptReport,
   ClientRequestRecord,
   EngineLoad,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,
@@ -52,8 +53,8 @@ export class DurableRouterState implements RouterState {
     return (await this.#stub(request.model).acquire(request)) as AcquireResult;
   }
 
-  firstByte(model: string, id: string): Promise<void> {
-    return this.#void(model, { op: 'firstByte', model, id });
+  firstByte(model: string, id: string, attempt?: FirstByteTiming): Promise<void> {
+    return this.#void(model, { op: 'firstByte', model, id, ...(attempt ? { attempt } : {}) });
   }
 
   release(report: AttemptReport): Promise<HealthTransition | null> {

@@ -93,7 +93,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
         for (const id of op.ids) this.#registered.delete(id);
         return null;
       case 'firstByte':
-        state.firstByte(op.model, op.id);
+        state.firstByte(op.model, op.id, op.attempt);
         return null;
       case 'release':
         return state.release({ ...op.report, now: this.#now(op.report.now) });

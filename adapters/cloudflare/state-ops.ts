@@ -2,6 +2,7 @@ import type {
   AttemptReport,
   ClientRequestRecord,
   EngineLoad,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
 } from '../../src/index.ts';
@@ -18,7 +19,12 @@ export type StateOp =
       readonly entries: readonly { id: string; healthy: boolean }[];
     }
   | { readonly op: 'retire'; readonly model: string; readonly ids: readonly string[] }
-  | { readonly op: 'firstByte'; readonly model: string; readonly id: string }
+  | {
+      readonly op: 'firstByte';
+      readonly model: string;
+      readonly id: string;
+      readonly attempt?: FirstByteTiming;
+    }
   | { readonly op: 'release'; readonly report: AttemptReport }
   | { readonly op: 'applyProbe'; readonly report: ProbeReport }
   | {

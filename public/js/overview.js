@@ -460,15 +460,18 @@ function updateProfile(u, b) {
   setText(u.slots, b.capacity === null || b.capacity === undefined ? '—' : int(b.capacity));
   setClass(u.slots, source === 'unknown' ? 'num muted' : 'num');
   setTitle(u.slots, CAPACITY_SOURCES[source] ?? source);
-  const learned = b.speed_source === 'learned';
+  const speedSource = b.speed_source ?? 'unknown';
   const known = typeof b.relative_speed === 'number';
   setText(u.speed, known ? `${b.relative_speed.toFixed(2)}×` : '—');
-  setClass(u.speed, learned ? 'num' : 'num muted');
+  setClass(u.speed, speedSource === 'unknown' ? 'num muted' : 'num');
+  const times = `first token ${int(b.first_token_ms)} ms, request ${int(b.service_ms)} ms`;
   setTitle(
     u.speed,
-    learned
-      ? `first token ${int(b.first_token_ms)} ms, request ${int(b.service_ms)} ms (medians of its recent requests)`
-      : 'unknown: taken as the typical speed until measured',
+    speedSource === 'learned'
+      ? `${times} (medians of its recent requests)`
+      : speedSource === 'reported'
+        ? `${times} (the typical times, scaled by the engine's token rate until measured)`
+        : 'unknown: taken as the typical speed until measured',
   );
 }
 

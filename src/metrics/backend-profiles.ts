@@ -23,8 +23,10 @@ export function backendProfiles(view: StateView, snapshot: PoolSnapshot): Map<st
         return {
           ...knownCapacity(backend.maxNumSeqs, state?.learnedCapacity ?? null),
           capacityFloor: state?.capacityFloor ?? 0,
+          queuedAtFloor: state?.capacityQueuedAtFloor ?? false,
           firstTokenMs: state?.firstTokenMs ?? null,
-          serviceMs: state?.serviceMs ?? null,
+          decodeMs: state?.decodeMs ?? null,
+          engineTokenRate: state?.engineTokenRate ?? null,
         };
       }),
     );

@@ -150,7 +150,8 @@ export type DashboardData = ReturnType<typeof dashboardData>;
 /**
  * least-waiting's view of the backend (docs/routing.md): slots (`capacity`, from `configured`
  * max_num_seqs, `reported` by the engine, `learned` from its plateau, or `unknown` = its peers' typical
- * value) and speed relative to the model's typical backend (`learned`, or `unknown` = taken as typical).
+ * value) and speed relative to the model's typical backend (`learned` from its requests, `reported` by
+ * its engine's token rate, or `unknown` = taken as typical), with the times it assumes.
  */
 function profileFields(profile: BackendProfile | undefined) {
   return {
@@ -158,8 +159,8 @@ function profileFields(profile: BackendProfile | undefined) {
     capacity_source: profile?.capacitySource ?? 'unknown',
     relative_speed: profile === undefined ? null : Math.round(profile.relativeSpeed * 100) / 100,
     speed_source: profile?.speedSource ?? 'unknown',
-    first_token_ms: profile?.speedSource === 'learned' ? Math.round(profile.firstTokenMs) : null,
-    service_ms: profile?.speedSource === 'learned' ? Math.round(profile.serviceMs) : null,
+    first_token_ms: profile === undefined ? null : Math.round(profile.firstTokenMs),
+    service_ms: profile === undefined ? null : Math.round(profile.serviceMs),
   };
 }
 

@@ -2,6 +2,7 @@ import { type HealthRecord, newHealthRecord } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { SlidingWindow } from '../ratelimit/sliding-window.ts';
 import { CapacityEstimate } from './capacity-estimate.ts';
+import { EngineDecodeRate } from './engine-decode-rate.ts';
 import { SpeedEstimate } from './speed-estimate.ts';
 
 /** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
@@ -25,6 +26,7 @@ export class BackendLive {
   latencyMsSum = 0;
   readonly speed = new SpeedEstimate();
   readonly capacity = new CapacityEstimate();
+  readonly decodeRate = new EngineDecodeRate();
   /** `max_num_seqs` of the candidate spec last seen (undefined: none yet); a change relearns capacity. */
   configuredCapacity: number | null | undefined = undefined;
   ttftMsSum = 0;

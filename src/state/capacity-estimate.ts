@@ -73,6 +73,11 @@ export class CapacityEstimate {
   get floor(): number {
     return this.#peak;
   }
+
+  /** Whether the engine was seen queueing at (about) its floor, once at least: probably its cap. */
+  get queuedAtFloor(): boolean {
+    return this.#plateauHits > 0 && this.#plateauLevel >= PLATEAU_TOLERANCE * this.#peak;
+  }
 }
 
 function wentBack(before: number | null, now: number | null): boolean {

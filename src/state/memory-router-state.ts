@@ -14,6 +14,7 @@ import type {
   AttemptReport,
   BackendLiveView,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,
@@ -137,14 +138,18 @@ export class MemoryRouterState implements RouterState {
       engineMetrics: fresh,
       ...knownCapacity(spec.maxNumSeqs, live.capacity.value()),
       capacityFloor: live.capacity.floor,
+      queuedAtFloor: live.capacity.queuedAtFloor,
       firstTokenMs: live.speed.firstTokenMs(now),
-      serviceMs: live.speed.serviceMs(now),
+      decodeMs: live.speed.decodeMs(now),
+      engineTokenRate: live.decodeRate.value(now),
     };
   }
 
-  firstByte(_model: string, id: string): void {
+  firstByte(_model: string, id: string, attempt?: FirstByteTiming): void {
     const live = this.#backends.get(id);
-    if (live) live.pending = Math.max(0, live.pending - 1);
+    if (!live) return;
+    live.pending = Math.max(0, live.pending - 1);
+    if (attempt) live.speed.firstByte(attempt.chargedAt, attempt.ttftMs);
   }
 
   release(report: AttemptReport): HealthTransition | null {
@@ -236,7 +241,10 @@ export class MemoryRouterState implements RouterState {
     live.load = load;
     live.loadAt = now;
     live.inflightAtScrape = live.inflight;
-    if (load !== null) live.capacity.observe(load);
+    if (load !== null) {
+      live.capacity.observe(load);
+      live.decodeRate.observe(load, now);
+    }
   }
 
   recordRequest(record: ClientRequestRecord): void {
@@ -286,8 +294,10 @@ export class MemoryRouterState implements RouterState {
         latencyMsSum: live.latencyMsSum,
         learnedCapacity: live.capacity.value(),
         capacityFloor: live.capacity.floor,
+        capacityQueuedAtFloor: live.capacity.queuedAtFloor,
         firstTokenMs: live.speed.firstTokenMs(now),
-        serviceMs: live.speed.serviceMs(now),
+        decodeMs: live.speed.decodeMs(now),
+        engineTokenRate: live.decodeRate.value(now),
         ttftMsSum: live.ttftMsSum,
         ttftCount: live.ttftCount,
         lastError: live.lastError,

@@ -59,6 +59,12 @@ export interface AttemptReport {
   readonly failureThreshold: number;
 }
 
+/** Which attempt (its acquire's `chargedAt`) saw its first byte, and how long after it was sent. */
+export interface FirstByteTiming {
+  readonly chargedAt: number;
+  readonly ttftMs: number;
+}
+
 export interface ProbeReport {
   readonly model: string;
   readonly id: string;
@@ -113,9 +119,13 @@ export interface BackendLiveView {
   readonly learnedCapacity: LearnedCapacity | null;
   /** Most sequences the engine was seen running at once since it (re)started. */
   readonly capacityFloor: number;
-  /** Time to first token on a free slot and time a request holds a slot (ms); null while unknown. */
+  /** Whether the engine was seen queueing at that floor (once; twice and it is learnedCapacity). */
+  readonly capacityQueuedAtFloor: boolean;
+  /** Time to first token on a free slot, and from first to last byte (ms); null while unknown. */
   readonly firstTokenMs: number | null;
-  readonly serviceMs: number | null;
+  readonly decodeMs: number | null;
+  /** Tokens per second per running sequence from the engine's counters (EngineDecodeRate); null: none. */
+  readonly engineTokenRate: number | null;
   readonly ttftMsSum: number;
   readonly ttftCount: number;
   readonly lastError: string | null;
@@ -154,8 +164,11 @@ export interface RouterState {
   /** Backends removed from config: state is dropped once their in-flight requests finish. */
   retire(model: string, ids: readonly string[]): MaybePromise<void>;
   acquire(request: AcquireRequest): MaybePromise<AcquireResult>;
-  /** The attempt's first response byte arrived (ends its "pending" phase on the dashboard). */
-  firstByte(model: string, id: string): MaybePromise<void>;
+  /**
+   * The attempt's first response byte arrived (ends its "pending" phase on the dashboard); with its
+   * timing, least-waiting learns the backend's time to first token without waiting for the end.
+   */
+  firstByte(model: string, id: string, attempt?: FirstByteTiming): MaybePromise<void>;
   release(report: AttemptReport): MaybePromise<HealthTransition | null>;
   applyProbe(report: ProbeReport): MaybePromise<HealthTransition | null>;
   applyLoad(model: string, id: string, load: EngineLoad | null, now: number): MaybePromise<void>;

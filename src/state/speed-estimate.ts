@@ -12,13 +12,21 @@ export const MIN_SPEED_SAMPLES = 4;
  */
 export const SPEED_MEMORY_MS = 60_000;
 
+/** One attempt in flight: whether it found a free slot when sent, and whether its first byte came. */
+interface OpenAttempt {
+  readonly freeSlot: boolean;
+  firstByte: boolean;
+}
+
 /**
- * How fast one backend serves this router's requests, from its successful attempts: the time to first
- * byte (prefill, plus any queueing) and the time from first to last byte (decoding, which no queue
- * lengthens). Per request rather than per token (the router does not parse bodies): the same traffic
- * mix reaches every backend of a model, so request sizes cancel out in the medians, while a GPU that is
- * really slower moves all of its samples. A response without a first-byte time (nothing relayed before
- * the end) counts as first byte at the end: all prefill, no decode, as a non-streaming answer looks.
+ * How fast one backend serves this router's requests, from its own attempts: the time to first byte of
+ * those that found a free slot (prefill: the others waited for a slot first, and counting that wait as
+ * slowness would make a busy backend look slow, push its load elsewhere and count the queue twice), taken
+ * when the first byte arrives; and the time from first to last byte of the successful ones (decoding,
+ * which no queue lengthens). Per request rather than per token (the router does not parse bodies): the
+ * same traffic mix reaches every backend of a model, so request sizes cancel out in the medians, while a
+ * GPU that is really slower moves all of its samples. A success without a first-byte time (nothing
+ * relayed before the end) counts as first byte at the end: all prefill, as a non-streaming answer looks.
  */
 export class SpeedEstimate {
   readonly #firstByte = new RecentSamples({
@@ -31,35 +39,46 @@ export class SpeedEstimate {
     memoryMs: SPEED_MEMORY_MS,
     minSamples: MIN_SPEED_SAMPLES,
   });
-
-  /**
-   * Whether each open attempt found a free slot when it was sent, by its dispatch time (an attempt's
-   * `chargedAt`; attempts sent in the same millisecond share a list). Only those attempts measure the time
-   * to first token: the others waited for a slot first, and counting that wait as slowness would make a
-   * busy backend look slow, push its load elsewhere and count the queue twice.
-   */
-  readonly #open = new Map<number, boolean[]>();
+  /** Open attempts by dispatch time (an attempt's `chargedAt`; those sent in the same millisecond share it). */
+  readonly #open = new Map<number, OpenAttempt[]>();
 
   /** An attempt was sent at `chargedAt`, with (`freeSlot`) or without a slot free for it. */
   dispatched(chargedAt: number, freeSlot: boolean): void {
+    const attempt: OpenAttempt = { freeSlot, firstByte: false };
     const list = this.#open.get(chargedAt);
-    if (list) list.push(freeSlot);
-    else this.#open.set(chargedAt, [freeSlot]);
+    if (list) list.push(attempt);
+    else this.#open.set(chargedAt, [attempt]);
+  }
+
+  /** The first response byte of the attempt sent at `chargedAt` arrived `ttftMs` after it was sent. */
+  firstByte(chargedAt: number, ttftMs: number): void {
+    const attempt = this.#open.get(chargedAt)?.find((a) => !a.firstByte);
+    if (attempt === undefined) return;
+    attempt.firstByte = true;
+    if (attempt.freeSlot && ttftMs >= 0) this.#firstByte.observe(ttftMs, chargedAt + ttftMs);
   }
 
   /**
    * The attempt sent at `chargedAt` ended; `latencyMs`/`ttftMs` are given when it succeeded (a sample).
-   * Its dispatch may be unknown (state restarted since): then only its decoding time counts.
+   * An attempt this estimate never saw dispatched (the state restarted since) only gives its decoding time.
    */
   settled(chargedAt: number, now: number, sample?: { latencyMs: number; ttftMs: number | null }): void {
     const list = this.#open.get(chargedAt);
-    const freeSlot = list?.pop() ?? false;
+    // Prefer one whose first byte was reported, so a same-millisecond sibling still gets its own.
+    const timed = sample !== undefined && sample.ttftMs !== null;
+    const index = list
+      ? Math.max(
+          0,
+          list.findIndex((a) => a.firstByte === timed),
+        )
+      : -1;
+    const attempt = list?.splice(index, 1)[0];
     if (list?.length === 0) this.#open.delete(chargedAt);
     // A negative duration is a wall-clock step, not a measurement.
     if (sample === undefined || !(sample.latencyMs >= 0)) return;
     const { latencyMs, ttftMs } = sample;
     const firstByte = ttftMs === null || !(ttftMs >= 0) ? latencyMs : Math.min(ttftMs, latencyMs);
-    if (freeSlot) this.#firstByte.observe(firstByte, now);
+    if (attempt?.freeSlot && !attempt.firstByte) this.#firstByte.observe(firstByte, now);
     this.#decode.observe(latencyMs - firstByte, now);
   }
 
@@ -68,10 +87,8 @@ export class SpeedEstimate {
     return this.#firstByte.value(now);
   }
 
-  /** How long a request holds a slot (first token plus decoding, ms); null while unknown. */
-  serviceMs(now: number): number | null {
-    const first = this.#firstByte.value(now);
-    const decode = this.#decode.value(now);
-    return first === null || decode === null ? null : first + decode;
+  /** Time from the first byte to the last (decoding, ms); null while unknown. */
+  decodeMs(now: number): number | null {
+    return this.#decode.value(now);
   }
 }

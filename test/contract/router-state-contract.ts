@@ -318,9 +318,13 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
         const now = T0 + 10 + i;
         const acquired = await state.acquire(acquireOf(m, [id], now, { strategy: 'least-waiting' }));
         expect(acquired.kind).toBe('acquired');
+        // The first byte's timing teaches the time to first token before the request ends.
+        await state.firstByte(m, id, { chargedAt: now, ttftMs: 50 });
+        if (i === 3)
+          expect(await backendOf(state, id, now + 50)).toMatchObject({ firstTokenMs: 50, decodeMs: null });
         await state.release(report(m, id, now + 800, now, { latencyMs: 800, ttftMs: 50 }));
       }
-      expect(await backendOf(state, id, T0 + 1000)).toMatchObject({ firstTokenMs: 50, serviceMs: 800 });
+      expect(await backendOf(state, id, T0 + 1000)).toMatchObject({ firstTokenMs: 50, decodeMs: 750 });
     });
 
     it('recordRequest adds to the totals, across models', async () => {

@@ -21,8 +21,10 @@ const view = (id: string, over: Partial<CandidateView> = {}): CandidateView => (
   capacity: null,
   capacitySource: null,
   capacityFloor: 0,
+  queuedAtFloor: false,
   firstTokenMs: null,
-  serviceMs: null,
+  decodeMs: null,
+  engineTokenRate: null,
   ...over,
 });
 
@@ -114,7 +116,7 @@ describe('least-waiting', () => {
       capacity: slots,
       capacitySource: 'learned',
       firstTokenMs,
-      serviceMs,
+      decodeMs: serviceMs - firstTokenMs,
       engineMetrics: true,
     });
 

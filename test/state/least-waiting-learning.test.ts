@@ -136,4 +136,31 @@ describe('least-waiting learns each engine’s slots (virtual clock)', () => {
     // ...stale, it tells nothing: only this router's own requests count (14 against 15).
     expect(pick(candidates, T0 + 2000 + 3001)).toBe('shared');
   });
+
+  it('tells a slow engine at a cold start from its token counters, before any request to it ended', () => {
+    const { state, pick } = setup(['a', 'b', 'slow']);
+    const candidates = [spec('a', 8), spec('b', 8), spec('slow', 8)];
+    // Two scrapes a second apart: a and b decode 50 tokens/s per sequence, slow 16.
+    for (const [id, perSecond] of [
+      ['a', 50],
+      ['b', 50],
+      ['slow', 16],
+    ] as const) {
+      state.applyLoad('m', id, load(4, 0, { generationTokens: 1000 }), T0);
+      state.applyLoad('m', id, load(4, 0, { generationTokens: 1000 + 4 * perSecond }), T0 + 1000);
+    }
+    // The others of those scrapes have left (running 4 → 0: 2 on average for the last second).
+    for (const [id, perSecond] of [
+      ['a', 50],
+      ['b', 50],
+      ['slow', 16],
+    ] as const) {
+      state.applyLoad('m', id, load(0, 0, { generationTokens: 1000 + 6 * perSecond }), T0 + 2000);
+    }
+    const picks = Array.from({ length: 12 }, () => pick(candidates, T0 + 2100));
+    // Free slots everywhere: the slow one (3x the prefill time) gets none of the first dozen.
+    expect(picks.filter((id) => id === 'slow')).toHaveLength(0);
+    const view = state.view(T0 + 2100).backends.find((b) => b.id === 'slow');
+    expect(view?.engineTokenRate).toBe(16);
+  });
 });

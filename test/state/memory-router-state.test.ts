@@ -163,8 +163,8 @@ describe('MemoryRouterState: routing inputs', () => {
       release('fast', T0 + 5, { chargedAt: T0, outcome: 'client-error', latencyMs: 90_000 });
     }
     const byId = Object.fromEntries(state.view(T0 + 2000).backends.map((b) => [b.id, b]));
-    expect(byId.fast).toMatchObject({ firstTokenMs: 100, serviceMs: 500 });
-    expect(byId.slow).toMatchObject({ firstTokenMs: 300, serviceMs: 1500 });
+    expect(byId.fast).toMatchObject({ firstTokenMs: 100, decodeMs: 400 });
+    expect(byId.slow).toMatchObject({ firstTokenMs: 300, decodeMs: 1200 });
     // Aborted attempts are no samples either, so the estimates stay as they are during the rounds.
     expect(picks(T0 + 2000, { outcome: 'client-gone' })).toEqual(['fast']);
     // Past the estimates' memory both are unknown again and share the traffic.

@@ -13,19 +13,27 @@ function request(
   freeSlot = true,
 ): void {
   speed.dispatched(at, freeSlot);
+  if (ttftMs !== null) speed.firstByte(at, ttftMs);
   speed.settled(at, at + latencyMs, { latencyMs, ttftMs });
 }
+
+/** First token plus decoding: how long a request held its slot. */
+const serviceOf = (speed: SpeedEstimate, now: number): number | null => {
+  const first = speed.firstTokenMs(now);
+  const decode = speed.decodeMs(now);
+  return first === null || decode === null ? null : first + decode;
+};
 
 describe('SpeedEstimate', () => {
   it('knows nothing on a cold start, and nothing from fewer than MIN_SPEED_SAMPLES requests', () => {
     const speed = new SpeedEstimate();
     expect(speed.firstTokenMs(T0)).toBeNull();
-    expect(speed.serviceMs(T0)).toBeNull();
+    expect(speed.decodeMs(T0)).toBeNull();
     for (let i = 0; i < MIN_SPEED_SAMPLES - 1; i++) request(speed, T0 + i, 60, 800);
-    expect(speed.serviceMs(T0 + 10)).toBeNull();
+    expect(serviceOf(speed, T0 + 10)).toBeNull();
     request(speed, T0 + 5, 60, 800);
     expect(speed.firstTokenMs(T0 + 10_000)).toBe(60);
-    expect(speed.serviceMs(T0 + 10_000)).toBe(800);
+    expect(serviceOf(speed, T0 + 10_000)).toBe(800);
   });
 
   it('takes the time to first token only from requests that found a free slot', () => {
@@ -34,7 +42,7 @@ describe('SpeedEstimate', () => {
     // Queued behind others: 2 s to the first byte, then the same 800 ms of decoding.
     for (let i = 0; i < 20; i++) request(speed, T0 + 100 + i, 2060, 2860, false);
     expect(speed.firstTokenMs(T0 + 5000)).toBe(60);
-    expect(speed.serviceMs(T0 + 5000)).toBe(860);
+    expect(serviceOf(speed, T0 + 5000)).toBe(860);
   });
 
   it('is not moved by heavy-tailed output lengths: 1 in 10 decodes twenty times longer', () => {
@@ -45,7 +53,7 @@ describe('SpeedEstimate', () => {
       const decode = lengths() < 0.9 ? 1000 + lengths() * 200 : 20_000;
       const at = T0 + i * 100;
       request(speed, at, 50, 50 + decode);
-      const service = speed.serviceMs(at + 1);
+      const service = serviceOf(speed, at + 1);
       if (i >= MIN_SPEED_SAMPLES && service !== null) worst = Math.max(worst, service);
     }
     // The typical request takes ~1.15 s; a mean of the last 32 would swing past 3 s.
@@ -57,7 +65,7 @@ describe('SpeedEstimate', () => {
     for (let i = 0; i < 32; i++) request(speed, T0 + i, 60, 860);
     let at = T0 + 1000;
     let requests = 0;
-    while ((speed.serviceMs(at) ?? 0) < 3 * 800) {
+    while ((serviceOf(speed, at) ?? 0) < 3 * 800) {
       request(speed, at, 180, 180 + 2400);
       at += 10;
       requests++;
@@ -68,18 +76,36 @@ describe('SpeedEstimate', () => {
 
   it('forgets samples after SPEED_MEMORY_MS, so a slow backend is measured again', () => {
     const speed = new SpeedEstimate();
+    // First bytes at T0 + 60, ends at T0 + 860: each sample is as old as the moment it was taken.
     for (let i = 0; i < 8; i++) request(speed, T0, 60, 860);
-    expect(speed.serviceMs(T0 + 860 + SPEED_MEMORY_MS)).toBe(860);
-    expect(speed.serviceMs(T0 + 861 + SPEED_MEMORY_MS)).toBeNull();
+    expect(speed.firstTokenMs(T0 + 60 + SPEED_MEMORY_MS)).toBe(60);
+    expect(speed.firstTokenMs(T0 + 61 + SPEED_MEMORY_MS)).toBeNull();
+    expect(speed.decodeMs(T0 + 860 + SPEED_MEMORY_MS)).toBe(800);
+    expect(speed.decodeMs(T0 + 861 + SPEED_MEMORY_MS)).toBeNull();
   });
 
   it('counts a response without a first byte as all prefill, and drops negative durations', () => {
     const speed = new SpeedEstimate();
     for (let i = 0; i < 4; i++) request(speed, T0 + i, null, 700);
     expect(speed.firstTokenMs(T0 + 1000)).toBe(700);
-    expect(speed.serviceMs(T0 + 1000)).toBe(700);
-    for (let i = 0; i < 10; i++) request(speed, T0 + i, 5, -3);
-    expect(speed.serviceMs(T0 + 1000)).toBe(700);
+    expect(serviceOf(speed, T0 + 1000)).toBe(700);
+    for (let i = 0; i < 10; i++) request(speed, T0 + i, null, -3);
+    expect(serviceOf(speed, T0 + 1000)).toBe(700);
+  });
+
+  it('learns the time to first token from first bytes, before any request has ended', () => {
+    const speed = new SpeedEstimate();
+    for (let i = 0; i < 4; i++) {
+      speed.dispatched(T0 + i, true);
+      speed.firstByte(T0 + i, 70);
+    }
+    expect(speed.firstTokenMs(T0 + 100)).toBe(70);
+    expect(speed.decodeMs(T0 + 100)).toBeNull();
+    // Their ends do not count the first byte twice: four more at 10 ms keep the median at 70 until then.
+    for (let i = 0; i < 4; i++) speed.settled(T0 + i, T0 + 900, { latencyMs: 900, ttftMs: 70 });
+    for (let i = 0; i < 3; i++) request(speed, T0 + 10 + i, 10, 800);
+    expect(speed.firstTokenMs(T0 + 1000)).toBe(70);
+    expect(speed.decodeMs(T0 + 1000)).toBe(830);
   });
 
   it('keeps attempts sent in the same millisecond apart, and an unknown dispatch counts as queued', () => {
@@ -94,7 +120,7 @@ describe('SpeedEstimate', () => {
     for (let i = 0; i < 4; i++) speed.settled(T0 - 5, T0 + 900, { latencyMs: 5000, ttftMs: 4200 });
     expect(speed.firstTokenMs(T0 + 1000)).toBe(100);
     // Every one of them decoded for 800 ms.
-    expect(speed.serviceMs(T0 + 1000)).toBe(900);
+    expect(serviceOf(speed, T0 + 1000)).toBe(900);
     // Failed or aborted attempts settle without a sample.
     speed.dispatched(T0 + 1, true);
     speed.settled(T0 + 1, T0 + 2);
