@@ -11,13 +11,14 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { EngineLoad, MemoryRouterState } from '../../src/index.ts';
-import type { Arrival } from './arrivals.ts';
+import { routerConfigTexts } from '../lib/router-config.ts';
+import type { Arrival, DirectTraffic } from './arrivals.ts';
+import type { Dispatch, StrategyName } from './dispatchers.ts';
 import { EventHeap } from './event-heap.ts';
 import { engineModel, MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
 import type { RequestRecord } from './load-run.ts';
-import { isOracle, OracleDispatcher, type OracleKind } from './oracle.ts';
+import { isOracle, OracleDispatcher } from './oracle.ts';
 import { stream } from './prng.ts';
-import { mainConfigObject, type StrategyName } from './router-config.ts';
 
 type SrcModule = typeof import('../../src/index.ts');
 type SettingsModule = typeof import('../../src/router/dispatch-settings-from.ts');
@@ -43,8 +44,12 @@ export async function loadRouterCore(root: string | null): Promise<RouterCore> {
     src,
     staleAfterMs(collectIntervalS) {
       if (settings === null) return collectIntervalS * 3000;
-      const text = JSON.stringify(mainConfigObject('least-waiting', collectIntervalS));
-      return settings.dispatchSettingsFrom(src.parseMainConfig(text, 'virtual.yaml')).staleAfterMs;
+      // The benchmark router's own config, as the live runs write it.
+      const { main } = routerConfigTexts([], {
+        strategy: 'least-waiting',
+        collectInterval: collectIntervalS,
+      });
+      return settings.dispatchSettingsFrom(src.parseMainConfig(main, 'virtual.yaml')).staleAfterMs;
     },
   };
 }
@@ -81,6 +86,9 @@ class VirtualEngine {
     this.#kvCapacity = o.kvCapacityTokens ?? 200_000;
   }
 
+  /** Tokens emitted by finished sequences (the engine's generation counter, with the running ones'). */
+  generated = 0;
+
   get queued(): number {
     return this.waiting.length - this.#head;
   }
@@ -105,12 +113,14 @@ class VirtualEngine {
 
   load(now: number): EngineLoad {
     let kv = 0;
+    let generated = this.generated;
     for (const seq of this.running) {
       const emitted = Math.min(
         seq.arrival.maxTokens,
         Math.max(0, Math.floor((now - seq.firstTokenAt) / seq.intervalMs) + 1),
       );
       kv += seq.promptTokens + emitted;
+      generated += emitted;
     }
     return {
       engine: 'vllm',
@@ -118,7 +128,7 @@ class VirtualEngine {
       waiting: this.queued,
       kvCacheUsage: Math.min(1, kv / this.#kvCapacity),
       promptTokens: null,
-      generationTokens: null,
+      generationTokens: generated,
       maxRunning: null,
     };
   }
@@ -127,6 +137,7 @@ class VirtualEngine {
 type Event =
   | { readonly kind: 'arrival'; readonly arrival: Arrival }
   | { readonly kind: 'direct'; readonly arrival: Arrival; readonly backend: number }
+  | { readonly kind: 'first'; readonly seq: Seq }
   | { readonly kind: 'complete'; readonly seq: Seq }
   | { readonly kind: 'sample' }
   | { readonly kind: 'apply'; readonly loads: EngineLoad[] };
@@ -135,19 +146,14 @@ export interface VirtualOptions {
   readonly specs: readonly SimSpec[];
   readonly workload: Workload;
   readonly schedule: readonly Arrival[];
-  readonly dispatch: OracleKind | StrategyName;
+  readonly dispatch: Dispatch;
   readonly seed: number;
   readonly collectIntervalS: number;
   /** From the scrape's sample to applyLoad (the /metrics round trip). */
   readonly scrapeDelayMs: number;
   readonly core: RouterCore;
   /** A second client that sends these straight to engine `backend`, bypassing the router. */
-  readonly direct?: DirectTraffic;
-}
-
-export interface DirectTraffic {
-  readonly backend: number;
-  readonly schedule: readonly Arrival[];
+  readonly direct?: DirectTraffic | null;
 }
 
 /**
@@ -204,7 +210,11 @@ export function replay(options: VirtualOptions): RequestRecord[] {
   if (!isOracle(dispatch)) events.push(stream(options.seed, 9)() * intervalMs, { kind: 'sample' });
 
   const start = (seqs: readonly Seq[]): void => {
-    for (const seq of seqs) events.push(seq.completeAt, { kind: 'complete', seq });
+    for (const seq of seqs) {
+      // The router hears of the first token when its first byte arrives (dispatch's firstByte).
+      if (!seq.direct && !oracle) events.push(seq.firstTokenAt, { kind: 'first', seq });
+      events.push(seq.completeAt, { kind: 'complete', seq });
+    }
   };
 
   let open = 0;
@@ -257,10 +267,19 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         start(engines[backend]!.admit(now));
         break;
       }
+      case 'first': {
+        const { seq } = e;
+        state.firstByte(MODEL, ids[seq.backend]!, {
+          chargedAt: seq.arrival.atMs,
+          ttftMs: seq.firstTokenAt - seq.arrival.atMs,
+        });
+        break;
+      }
       case 'complete': {
         const { seq } = e;
         const engine = engines[seq.backend]!;
         engine.running.delete(seq);
+        engine.generated += seq.arrival.maxTokens;
         start(engine.admit(now));
         open--;
         if (seq.direct) {
