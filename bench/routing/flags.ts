@@ -34,7 +34,7 @@ const USAGE = `usage: npx tsx bench/routing.ts [options]
   --load F              arrival rate as a fraction of the measured fleet capacity (default 0.8)
   --seed N              seeds arrivals, sizes, the oracle's ties and the routers' Random (default 1)
   --collect-interval S  router monitor.collect_interval (default 1, as the shipped config.yaml)
-  --side-duration S     length of each side scenario run (no-metrics, bypass, fleets; default 12)
+  --side-duration S     length of each side scenario run (no-metrics, bypass, fleets; default 20)
   --burst N             burst size (default 500)
   --burst-window MS     burst spread (default 100)
   --drain-timeout S     after the last arrival, abort what is still open after this long (default 60)
@@ -64,7 +64,7 @@ export function parseRoutingFlags(): Flags {
       load: { type: 'string', default: '0.8' },
       seed: { type: 'string', default: '1' },
       'collect-interval': { type: 'string', default: '1' },
-      'side-duration': { type: 'string', default: '12' },
+      'side-duration': { type: 'string', default: '20' },
       burst: { type: 'string', default: '500' },
       'burst-window': { type: 'string', default: '100' },
       'drain-timeout': { type: 'string', default: '60' },

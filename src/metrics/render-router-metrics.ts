@@ -104,7 +104,7 @@ export function renderRouterMetrics(view: StateView, snapshot: PoolSnapshot, rou
   );
   profiled(
     'llm_router_backend_relative_speed',
-    "Speed relative to the model's typical backend (2 = twice as fast); speed_source: learned or unknown (taken as typical).",
+    "Speed relative to the model's typical backend (2 = twice as fast); speed_source: learned (its requests), reported (engine token rate), unknown (typical).",
     (p) => [`speed_source="${p.speedSource}"`, Math.round(p.relativeSpeed * 1000) / 1000],
   );
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');

@@ -19,7 +19,8 @@ const PLATEAU_TOLERANCE = 0.9;
  * (`EngineLoad.maxRunning`), else the plateau of its running count while requests wait. An engine never
  * runs more than its cap, so the highest running count seen is a floor; once the engine has been seen
  * queueing at (about) that count in PLATEAU_SCRAPES scrapes, the floor is the cap. One queueing scrape
- * alone proves little: vLLM holds back new prompts that exceed a step's token budget with slots free.
+ * makes it likely (`queuedAtFloor`), not learned: vLLM holds back new prompts that exceed a step's token
+ * budget with slots free.
  * Everything is forgotten when the engine restarts (its token counters go back), when it leaves the
  * healthy set, or when its configured `max_num_seqs` changes, since each may bring a different engine.
  */
@@ -30,6 +31,8 @@ export class CapacityEstimate {
   #plateauLevel = 0;
   #promptTokens: number | null = null;
   #generationTokens: number | null = null;
+  /** value(), kept between scrapes: every acquire reads it for every candidate. */
+  #value: LearnedCapacity | null = null;
 
   observe(load: EngineLoad): void {
     if (
@@ -49,6 +52,7 @@ export class CapacityEstimate {
       this.#plateauHits++;
       this.#plateauLevel = this.#peak;
     }
+    this.#value = this.#evaluate();
   }
 
   reset(): void {
@@ -58,10 +62,15 @@ export class CapacityEstimate {
     this.#plateauLevel = 0;
     this.#promptTokens = null;
     this.#generationTokens = null;
+    this.#value = null;
   }
 
   /** The engine's slot count when reported or learned; null while unknown (see `floor`). */
   value(): LearnedCapacity | null {
+    return this.#value;
+  }
+
+  #evaluate(): LearnedCapacity | null {
     if (this.#reported !== null) return { capacity: this.#reported, source: 'reported' };
     if (this.#plateauHits >= PLATEAU_SCRAPES && this.#plateauLevel >= PLATEAU_TOLERANCE * this.#peak) {
       return { capacity: this.#peak, source: 'learned' };

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../tools/sim/index.ts';
-import { closeAll, startSims, startTestRouter, type TestRouter, waitFor } from '../support/router-fixture.ts';
+import {
+  closeAll,
+  occupySim,
+  startSims,
+  startTestRouter,
+  type TestRouter,
+  waitFor,
+} from '../support/router-fixture.ts';
 
 let sims: SimServer[] = [];
 let router: TestRouter | undefined;
@@ -13,20 +20,6 @@ afterEach(async () => {
   await closeAll(sims);
   sims = [];
 });
-
-/** Requests straight to a sim (another client, not through the router), held open until aborted. */
-function occupy(sim: SimServer, requests: number): void {
-  const controller = new AbortController();
-  outside.push(controller);
-  for (let i = 0; i < requests; i++) {
-    fetch(`${sim.url}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 2000 }),
-      signal: controller.signal,
-    }).catch(() => undefined);
-  }
-}
 
 interface BackendRow {
   readonly id: string;
@@ -46,7 +39,7 @@ describe('learned capacity on /api/dashboard and /metrics (real sims, real route
     ]);
     const [configured, sglang, plateau, bare] = sims as [SimServer, SimServer, SimServer, SimServer];
     // 2 slots, 6 requests from another client: it runs 2 and queues 4 at every scrape.
-    occupy(plateau, 6);
+    outside.push(occupySim(plateau, 6, 2000));
     expect(await waitFor(() => plateau.stats().waiting === 4, 3000)).toBe(true);
     router = await startTestRouter({
       main: { routing: { strategy: 'least-waiting' }, monitor: { collect_interval: 0.05 } },

@@ -196,3 +196,20 @@ export async function routerAttempts(running: RunningRouter, backendId: string):
   const view = await running.router.view();
   return view.backends.find((backend) => backend.id === backendId)?.attempts ?? 0;
 }
+
+/**
+ * Another client: `requests` chat completions (model `m`, `maxTokens` each) straight to a sim, not through
+ * the router, so its queue and /metrics show them. Abort the controller to let them go.
+ */
+export function occupySim(sim: SimServer, requests: number, maxTokens = 500): AbortController {
+  const controller = new AbortController();
+  for (let i = 0; i < requests; i++) {
+    fetch(`${sim.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: maxTokens }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+  }
+  return controller;
+}
