@@ -70,6 +70,7 @@ export type {
   AcquireResult,
   AttemptReport,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,

@@ -5,22 +5,43 @@ import { BENCH_MODEL } from './bodies.ts';
 /** The bench backend file's name (its prefix selects the self_deployed source). */
 export const BENCH_BACKEND_FILE = 'self_deployed_bench.yaml';
 
+/** One backend of a multi-backend bench config (the routing benchmark's fleet). */
+export interface BenchBackend {
+  /** Includes `/v1`. */
+  readonly apiBase: string;
+  readonly weight?: number;
+}
+
+export interface RouterConfigOptions {
+  /** `routing.strategy` (default simple-shuffle). */
+  readonly strategy?: string;
+  /** `monitor.collect_interval` in seconds (default: the router's). */
+  readonly collectInterval?: number;
+}
+
 /**
- * The bench router's config texts: config.yaml and one backend file with one backend at `upstreamUrl`.
- * Quiet logs, rare health checks, no dashboard. The Node router reads them from files, the Worker from
- * its config bindings, so both run the same config.
+ * The bench router's config texts: config.yaml and one backend file with one backend at `upstreamUrl`
+ * (or, given a list, one per entry, all serving the bench model). Quiet logs, rare health checks, no
+ * dashboard. The Node router reads them from files, the Worker from its config bindings, so both run the
+ * same config.
  */
-export function routerConfigTexts(upstreamUrl: string): { main: string; backendFile: string } {
+export function routerConfigTexts(
+  upstream: string | readonly BenchBackend[],
+  options: RouterConfigOptions = {},
+): { main: string; backendFile: string } {
+  const backends = typeof upstream === 'string' ? [{ apiBase: `${upstream}/v1` }] : upstream;
   const backendFile = [
     'model_list:',
-    `  - model_name: "${BENCH_MODEL}"`,
-    '    litellm_params:',
-    `      model: "openai/${BENCH_MODEL}"`,
-    `      api_base: "${upstreamUrl}/v1"`,
-    '      api_key: "dummy"',
-    '      weight: 1.0',
-    '      source_type: "self_deployed"',
-    '      rpm_limit: null',
+    ...backends.flatMap((backend) => [
+      `  - model_name: "${BENCH_MODEL}"`,
+      '    litellm_params:',
+      `      model: "openai/${BENCH_MODEL}"`,
+      `      api_base: "${backend.apiBase}"`,
+      '      api_key: "dummy"',
+      `      weight: ${backend.weight ?? 1}`,
+      '      source_type: "self_deployed"',
+      '      rpm_limit: null',
+    ]),
     '',
   ].join('\n');
   const main = [
@@ -29,11 +50,14 @@ export function routerConfigTexts(upstreamUrl: string): { main: string; backendF
     '  host: "127.0.0.1"',
     '  max_body_mb: 64',
     'routing:',
-    '  strategy: "simple-shuffle"',
+    `  strategy: "${options.strategy ?? 'simple-shuffle'}"`,
     '  num_retries: 3',
     'health_check:',
     '  interval: 60',
     '  timeout: 5',
+    ...(options.collectInterval === undefined
+      ? []
+      : ['monitor:', `  collect_interval: ${options.collectInterval}`]),
     'dashboard:',
     '  enabled: false',
     '  web_port: 0',
@@ -48,8 +72,12 @@ export function routerConfigTexts(upstreamUrl: string): { main: string; backendF
 }
 
 /** Write the bench config into `dir` (config.yaml + configs/<backend file>) and return the config path. */
-export function writeRouterConfig(dir: string, upstreamUrl: string): string {
-  const { main, backendFile } = routerConfigTexts(upstreamUrl);
+export function writeRouterConfig(
+  dir: string,
+  upstream: string | readonly BenchBackend[],
+  options: RouterConfigOptions = {},
+): string {
+  const { main, backendFile } = routerConfigTexts(upstream, options);
   const backends = join(dir, 'configs');
   mkdirSync(backends, { recursive: true });
   writeFileSync(join(backends, BENCH_BACKEND_FILE), backendFile);

@@ -10,6 +10,12 @@ export interface Arrival {
   readonly promptChars: number;
 }
 
+/** A second client sending `schedule` straight to engine `backend`, bypassing the router. */
+export interface DirectTraffic {
+  readonly backend: number;
+  readonly schedule: readonly Arrival[];
+}
+
 function draw(random: Random, workload: Workload, index: number, atMs: number): Arrival {
   return {
     index,

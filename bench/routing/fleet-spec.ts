@@ -60,6 +60,28 @@ export function heterogeneousFleet(noMetrics: string | null = null): SimSpec[] {
   return specs.map((spec) => (spec.name === noMetrics ? { ...spec, metrics: false } : spec));
 }
 
+/**
+ * The shape of the independent run the issue cites: three full-speed engines with 16, 16 and 8 slots and
+ * one three times slower (16 slots).
+ */
+export function independentFleet(): SimSpec[] {
+  return [
+    { name: 'full-16a', options: { ...BASE, maxNumSeqs: 16 }, metrics: true },
+    { name: 'full-16b', options: { ...BASE, maxNumSeqs: 16 }, metrics: true },
+    { name: 'full-8', options: { ...BASE, maxNumSeqs: 8 }, metrics: true },
+    { name: 'slow-16', options: { ...BASE, maxNumSeqs: 16, speed: 0.33 }, metrics: true },
+  ];
+}
+
+/** Four equal engines of the heterogeneous fleet's full-speed kind: speed awareness must cost nothing here. */
+export function homogeneousFleet(): SimSpec[] {
+  return ['same-1', 'same-2', 'same-3', 'same-4'].map((name) => ({
+    name,
+    options: { ...BASE },
+    metrics: true,
+  }));
+}
+
 /** Four equal engines for the burst (fair share 25 %), roomy enough that the burst never queues long. */
 export function equalFleet(): SimSpec[] {
   const options: SimOptionsInput = { ...BASE, maxNumSeqs: 64, tokensPerSecond: 100 };
@@ -102,3 +124,12 @@ export function engineModel(spec: SimSpec, workload: Workload): EngineModel {
   const maxNumSeqs = num(o.maxNumSeqs, SIM_DEFAULTS.maxNumSeqs);
   return { maxNumSeqs, firstTokenMs, serviceMs, capacityRps: (maxNumSeqs * 1000) / serviceMs };
 }
+
+/** The Poisson fleets of the benchmark, by the name `--fleets` and the reports use. */
+export const FLEETS = {
+  heterogeneous: () => heterogeneousFleet(),
+  independent: independentFleet,
+  homogeneous: homogeneousFleet,
+} as const satisfies Record<string, () => SimSpec[]>;
+export type FleetName = keyof typeof FLEETS;
+export const FLEET_NAMES = Object.keys(FLEETS) as FleetName[];

@@ -70,6 +70,11 @@ export class OracleDispatcher implements Dispatcher {
     return { target: this.targets[chosen]!, backend: chosen };
   }
 
+  /** A request another client sent straight to engine `backend`: part of its true queue. */
+  admit(backend: number): void {
+    this.outstanding[backend]!++;
+  }
+
   done(backend: number | null): void {
     if (backend !== null) this.outstanding[backend]!--;
   }

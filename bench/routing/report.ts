@@ -1,8 +1,12 @@
+import { ms, pct, ratio, formatTable as table } from '../lib/table.ts';
 import type { CapacityProbe } from './capacity.ts';
 import type { EngineModel, SimSpec } from './fleet-spec.ts';
 import type { LoopLag } from './loop-lag.ts';
 import type { ScenarioResult } from './scenario.ts';
-import { ms, pct, ratio, TTFT_COLUMNS, table } from './table.ts';
+import type { TargetCheck } from './targets.ts';
+
+/** The leading columns of every per-dispatcher TTFT table (live and virtual). */
+export const TTFT_COLUMNS = ['dispatcher', 'TTFT p50', 'p90', 'p99', 'p99/oracle', 'p99/ideal'] as const;
 
 export const out = (text = ''): void => {
   process.stdout.write(`${text}\n`);
@@ -110,12 +114,6 @@ export function printBurst(bursts: readonly ScenarioResult[], names: readonly st
       ]),
     ),
   );
-}
-
-export interface TargetCheck {
-  readonly target: string;
-  readonly value: string;
-  readonly met: boolean | null;
 }
 
 export function printTargets(targets: readonly TargetCheck[]): void {

@@ -1,21 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import type { Arrival } from './arrivals.ts';
+import { writeRouterConfig } from '../lib/router-config.ts';
+import type { Arrival, DirectTraffic } from './arrivals.ts';
+import type { Dispatch } from './dispatchers.ts';
 import type { FleetMethods } from './fleet-methods.ts';
 import { type EngineModel, engineModel, type SimSpec, type Workload } from './fleet-spec.ts';
 import { type Dispatcher, type RequestRecord, runSchedule } from './load-run.ts';
 import { type LoopLag, LoopLagMonitor } from './loop-lag.ts';
-import { isOracle, OracleDispatcher, type OracleKind, RouterDispatcher, targetOf } from './oracle.ts';
+import { isOracle, OracleDispatcher, RouterDispatcher, targetOf } from './oracle.ts';
 import { stream } from './prng.ts';
-import { type StrategyName, writeRouterConfig } from './router-config.ts';
+import { QueueSampler, type QueueTrace } from './queue-sampler.ts';
 import type { RouterBackendView, RouterMethods } from './router-methods.ts';
 import { RpcChild } from './rpc.ts';
-import { QueueSampler, type QueueTrace, type RunSummary, summarise } from './stats.ts';
-import { createClientAgent } from './stream-client.ts';
+import { type RunSummary, summarise } from './run-summary.ts';
+import { createClientAgent, type StreamTarget } from './stream-client.ts';
 
 export const ROUTER_CHILD = fileURLToPath(new URL('./router-child.ts', import.meta.url));
 export const FLEET_CHILD = fileURLToPath(new URL('./fleet-child.ts', import.meta.url));
-
-export type Dispatch = OracleKind | StrategyName;
 
 export interface ScenarioSettings {
   readonly seed: number;
@@ -36,6 +36,7 @@ export interface ScenarioResult {
   /** What the router saw at the end of the run (the metric-less check reads `scrapedWaiting`). */
   readonly routerView: RouterBackendView[] | null;
   readonly apiBases: string[];
+  /** The routed (or oracle-dispatched) requests, by arrival index; direct traffic is not among them. */
   readonly records: RequestRecord[];
 }
 
@@ -69,6 +70,7 @@ export async function runScenario(
   workload: Workload,
   schedule: readonly Arrival[],
   settings: ScenarioSettings,
+  direct: DirectTraffic | null = null,
 ): Promise<ScenarioResult> {
   const { urls } = await fleet.call('start', { specs: [...specs] });
   const targets = urls.map(targetOf);
@@ -80,12 +82,10 @@ export async function runScenario(
     oracle = new OracleDispatcher(dispatch, models, targets, stream(settings.seed, 7));
     dispatcher = oracle;
   } else {
-    const configPath = await writeRouterConfig(
+    const configPath = writeRouterConfig(
       settings.configDir,
-      dispatch,
-      urls,
-      specs.map((spec) => spec.weight ?? 1),
-      settings.collectInterval,
+      urls.map((apiBase, i) => ({ apiBase, weight: specs[i]?.weight ?? 1 })),
+      { strategy: dispatch, collectInterval: settings.collectInterval },
     );
     router = new RpcChild<RouterMethods>('router', ROUTER_CHILD);
     live.add(router);
@@ -120,7 +120,9 @@ export async function runScenario(
   await fleet.call('lag', {});
   if (router) await router.call('lag', {});
   const agent = createClientAgent();
-  const result = await runSchedule(schedule, dispatcher, {
+  const combined = direct ? withDirect(schedule, direct) : schedule;
+  if (direct) dispatcher = new BypassDispatcher(dispatcher, schedule.length, targets, direct.backend, oracle);
+  const result = await runSchedule(combined, dispatcher, {
     agent,
     drainTimeoutMs: settings.drainTimeoutMs,
     onSample: sample,
@@ -139,12 +141,49 @@ export async function runScenario(
     await closeChild(router);
   }
   return {
-    summary: summarise(name, result.records, specs.length, result.drainMs),
+    summary: summarise(name, result.records.slice(0, schedule.length), specs.length, result.drainMs),
     queues: sampler.traces(),
     lag,
     oracleCounterMaxGap: oracle ? gap : null,
     routerView,
     apiBases: urls,
-    records: result.records,
+    records: result.records.slice(0, schedule.length),
   };
+}
+
+/** The routed arrivals, then the direct ones numbered after them, in time order. */
+function withDirect(schedule: readonly Arrival[], direct: DirectTraffic): Arrival[] {
+  const offset = schedule.length;
+  return [...schedule, ...direct.schedule.map((a, i) => ({ ...a, index: offset + i }))].sort(
+    (a, b) => a.atMs - b.atMs,
+  );
+}
+
+/**
+ * Arrivals numbered from `firstDirect` on go straight to one sim; the rest to the wrapped dispatcher. An
+ * oracle counts the direct ones as part of that engine's true queue (it knows everything).
+ */
+class BypassDispatcher implements Dispatcher {
+  constructor(
+    private readonly inner: Dispatcher,
+    private readonly firstDirect: number,
+    private readonly targets: readonly StreamTarget[],
+    private readonly backend: number,
+    private readonly oracle: OracleDispatcher | null,
+  ) {}
+
+  pick(arrival: Arrival): { target: StreamTarget; backend: number | null } {
+    if (arrival.index < this.firstDirect) return this.inner.pick(arrival);
+    this.oracle?.admit(this.backend);
+    return { target: this.targets[this.backend]!, backend: this.backend };
+  }
+
+  done(backend: number | null): void {
+    // Through the router nothing is counted here; the oracle decrements what it admitted either way.
+    this.inner.done(backend);
+  }
+
+  backendOf(header: string | null): number {
+    return this.inner.backendOf(header);
+  }
 }

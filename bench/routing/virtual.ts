@@ -11,13 +11,14 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { EngineLoad, MemoryRouterState } from '../../src/index.ts';
-import type { Arrival } from './arrivals.ts';
+import { routerConfigTexts } from '../lib/router-config.ts';
+import type { Arrival, DirectTraffic } from './arrivals.ts';
+import type { Dispatch, StrategyName } from './dispatchers.ts';
 import { EventHeap } from './event-heap.ts';
 import { engineModel, MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
 import type { RequestRecord } from './load-run.ts';
-import { isOracle, OracleDispatcher, type OracleKind } from './oracle.ts';
+import { isOracle, OracleDispatcher } from './oracle.ts';
 import { stream } from './prng.ts';
-import { mainConfigObject, type StrategyName } from './router-config.ts';
 
 type SrcModule = typeof import('../../src/index.ts');
 type SettingsModule = typeof import('../../src/router/dispatch-settings-from.ts');
@@ -43,9 +44,13 @@ export async function loadRouterCore(root: string | null): Promise<RouterCore> {
     src,
     staleAfterMs(collectIntervalS) {
       if (settings === null) return collectIntervalS * 3000;
-      const text = JSON.stringify(mainConfigObject('least-waiting', collectIntervalS));
+      // The benchmark router's own config, as the live runs write it.
+      const { main } = routerConfigTexts([], {
+        strategy: 'least-waiting',
+        collectInterval: collectIntervalS,
+      });
       const built: { staleAfterMs?: number; statePolicy?: { staleAfterMs: number } } =
-        settings.dispatchSettingsFrom(src.parseMainConfig(text, 'virtual.yaml'));
+        settings.dispatchSettingsFrom(src.parseMainConfig(main, 'virtual.yaml'));
       return built.statePolicy?.staleAfterMs ?? built.staleAfterMs ?? collectIntervalS * 3000;
     },
   };
@@ -63,6 +68,8 @@ const POLICY = {
 interface Seq {
   readonly arrival: Arrival;
   readonly backend: number;
+  /** Sent straight to the engine by another client (not through the router). */
+  readonly direct: boolean;
   readonly promptTokens: number;
   firstTokenAt: number;
   intervalMs: number;
@@ -90,6 +97,9 @@ class VirtualEngine {
     this.#kvCapacity = o.kvCapacityTokens ?? 200_000;
   }
 
+  /** Tokens emitted by finished sequences (the engine's generation counter, with the running ones'). */
+  generated = 0;
+
   get queued(): number {
     return this.waiting.length - this.#head;
   }
@@ -114,12 +124,14 @@ class VirtualEngine {
 
   load(now: number): EngineLoad {
     let kv = 0;
+    let generated = this.generated;
     for (const seq of this.running) {
       const emitted = Math.min(
         seq.arrival.maxTokens,
         Math.max(0, Math.floor((now - seq.firstTokenAt) / seq.intervalMs) + 1),
       );
       kv += seq.promptTokens + emitted;
+      generated += emitted;
     }
     return {
       engine: 'vllm',
@@ -127,13 +139,16 @@ class VirtualEngine {
       waiting: this.queued,
       kvCacheUsage: Math.min(1, kv / this.#kvCapacity),
       promptTokens: null,
-      generationTokens: null,
+      generationTokens: generated,
+      maxRunning: null,
     };
   }
 }
 
 type Event =
   | { readonly kind: 'arrival'; readonly arrival: Arrival }
+  | { readonly kind: 'direct'; readonly arrival: Arrival; readonly backend: number }
+  | { readonly kind: 'first'; readonly seq: Seq }
   | { readonly kind: 'complete'; readonly seq: Seq }
   | { readonly kind: 'sample' }
   | { readonly kind: 'apply'; readonly loads: EngineLoad[] };
@@ -142,15 +157,20 @@ export interface VirtualOptions {
   readonly specs: readonly SimSpec[];
   readonly workload: Workload;
   readonly schedule: readonly Arrival[];
-  readonly dispatch: OracleKind | StrategyName;
+  readonly dispatch: Dispatch;
   readonly seed: number;
   readonly collectIntervalS: number;
   /** From the scrape's sample to applyLoad (the /metrics round trip). */
   readonly scrapeDelayMs: number;
   readonly core: RouterCore;
+  /** A second client that sends these straight to engine `backend`, bypassing the router. */
+  readonly direct?: DirectTraffic | null;
 }
 
-/** Replays `schedule`; records carry TTFT / e2e from the arrival, as the live client measures them. */
+/**
+ * Replays `schedule`; records carry TTFT / e2e from the arrival, as the live client measures them. Direct
+ * traffic loads its engine (the engine's metrics and the oracles see it) but is not in the records.
+ */
 export function replay(options: VirtualOptions): RequestRecord[] {
   const { specs, schedule, dispatch, core } = options;
   const engines = specs.map((spec) => new VirtualEngine(spec));
@@ -160,6 +180,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     weight: specs[i]!.weight ?? 1,
     rpmLimit: null,
     maxConcurrency: null,
+    maxNumSeqs: null,
   }));
   const state: MemoryRouterState = new core.src.MemoryRouterState(core.src.createSeededRandom(options.seed));
   state.register(
@@ -175,7 +196,15 @@ export function replay(options: VirtualOptions): RequestRecord[] {
   const records: RequestRecord[] = new Array(schedule.length);
   const events = new EventHeap<Event>();
   for (const arrival of schedule) events.push(arrival.atMs, { kind: 'arrival', arrival });
-  const lastArrival = schedule.length > 0 ? schedule[schedule.length - 1]!.atMs : 0;
+  const { direct } = options;
+  if (direct) {
+    for (const arrival of direct.schedule)
+      events.push(arrival.atMs, { kind: 'direct', arrival, backend: direct.backend });
+  }
+  const lastArrival = Math.max(
+    schedule.length > 0 ? schedule[schedule.length - 1]!.atMs : 0,
+    direct?.schedule.at(-1)?.atMs ?? 0,
+  );
 
   const applyLoads = (loads: readonly EngineLoad[], now: number): void => {
     specs.forEach((spec, i) => {
@@ -192,7 +221,11 @@ export function replay(options: VirtualOptions): RequestRecord[] {
   if (!isOracle(dispatch)) events.push(stream(options.seed, 9)() * intervalMs, { kind: 'sample' });
 
   const start = (seqs: readonly Seq[]): void => {
-    for (const seq of seqs) events.push(seq.completeAt, { kind: 'complete', seq });
+    for (const seq of seqs) {
+      // The router hears of the first token when its first byte arrives (dispatch's firstByte).
+      if (!seq.direct && !oracle) events.push(seq.firstTokenAt, { kind: 'first', seq });
+      events.push(seq.completeAt, { kind: 'complete', seq });
+    }
   };
 
   let open = 0;
@@ -221,6 +254,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         const seq: Seq = {
           arrival: e.arrival,
           backend,
+          direct: false,
           promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
           firstTokenAt: 0,
           intervalMs: 0,
@@ -231,12 +265,41 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         start(engines[backend]!.admit(now));
         break;
       }
+      case 'direct': {
+        const backend = e.backend;
+        oracle?.admit(backend);
+        open++;
+        engines[backend]!.waiting.push({
+          arrival: e.arrival,
+          backend,
+          direct: true,
+          promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
+          firstTokenAt: 0,
+          intervalMs: 0,
+          completeAt: 0,
+        });
+        start(engines[backend]!.admit(now));
+        break;
+      }
+      case 'first': {
+        const { seq } = e;
+        state.firstByte(MODEL, ids[seq.backend]!, {
+          chargedAt: seq.arrival.atMs,
+          ttftMs: seq.firstTokenAt - seq.arrival.atMs,
+        });
+        break;
+      }
       case 'complete': {
         const { seq } = e;
         const engine = engines[seq.backend]!;
         engine.running.delete(seq);
+        engine.generated += seq.arrival.maxTokens;
         start(engine.admit(now));
         open--;
+        if (seq.direct) {
+          oracle?.done(seq.backend);
+          break;
+        }
         const ttftMs = seq.firstTokenAt - seq.arrival.atMs;
         const e2eMs = seq.completeAt - seq.arrival.atMs;
         if (oracle) oracle.done(seq.backend);

@@ -367,6 +367,8 @@ function createRow() {
   const kvBar = h('span', { class: 'bar' }, kvFill);
   const kvText = h('span', { class: 'bar-text num' });
   const kv = h('td', { class: 'col-kv' }, h('span', { class: 'bar-wrap' }, kvBar, kvText));
+  const slots = cell('num');
+  const speed = cell('num');
   const prompt = cell('num');
   const generation = cell('num');
   const latency = Object.fromEntries(LATENCY_COLUMNS.map((key) => [key, cell('num')]));
@@ -386,6 +388,8 @@ function createRow() {
       (key) => numbers[key],
     ),
     kv,
+    slots,
+    speed,
     ...['total_requests', 'completed', 'failures'].map((key) => numbers[key]),
     prompt,
     generation,
@@ -407,6 +411,8 @@ function createRow() {
     kvFill,
     kvBar,
     kvText,
+    slots,
+    speed,
     prompt,
     generation,
     errorTime,
@@ -478,6 +484,8 @@ function updateRow(row, b) {
   }
   setTitle(u.kvText.parentElement, hasMetrics ? `KV cache ${percent(b.gpu_cache)}` : 'no engine metrics');
 
+  updateProfile(u, b);
+
   setText(u.prompt, hasMetrics ? compact(b.prompt_tokens) : '—');
   setTitle(u.prompt, hasMetrics ? int(b.prompt_tokens) : '');
   setText(u.generation, hasMetrics ? compact(b.generation_tokens) : '—');
@@ -507,6 +515,34 @@ function updateRow(row, b) {
     setTitle(u.error, '');
   }
   setClass(u.errorText, b.last_error ? 'error-text' : 'error-text muted');
+}
+
+const CAPACITY_SOURCES = {
+  configured: 'max_num_seqs from the backend entry',
+  reported: 'reported by the engine (sglang:max_running_requests)',
+  learned: 'learned: the running count the engine plateaued at while requests waited',
+  unknown: "unknown: the model's typical value is assumed",
+};
+
+/** least-waiting's slots and relative speed; an unknown one is shown muted with what is assumed. */
+function updateProfile(u, b) {
+  const source = b.capacity_source ?? 'unknown';
+  setText(u.slots, b.capacity === null || b.capacity === undefined ? '—' : int(b.capacity));
+  setClass(u.slots, source === 'unknown' ? 'num muted' : 'num');
+  setTitle(u.slots, CAPACITY_SOURCES[source] ?? source);
+  const speedSource = b.speed_source ?? 'unknown';
+  const known = typeof b.relative_speed === 'number';
+  setText(u.speed, known ? `${b.relative_speed.toFixed(2)}×` : '—');
+  setClass(u.speed, speedSource === 'unknown' ? 'num muted' : 'num');
+  const times = `first token ${int(b.first_token_ms)} ms, request ${int(b.service_ms)} ms`;
+  setTitle(
+    u.speed,
+    speedSource === 'learned'
+      ? `${times} (medians of its recent requests)`
+      : speedSource === 'reported'
+        ? `${times} (the typical times, scaled by the engine's token rate until measured)`
+        : 'unknown: taken as the typical speed until measured',
+  );
 }
 
 function matches(b, terms, health) {

@@ -140,7 +140,10 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     }
     const firstByte = () => {
       sawFirstByte = true;
-      void state.firstByte(model, backend.id);
+      void state.firstByte(model, backend.id, {
+        chargedAt: acquired.chargedAt,
+        ttftMs: clock.now() - sentAt,
+      });
     };
 
     const result = await attemptUpstream(request, backend, scan, requestId, ctx, sentAt, {

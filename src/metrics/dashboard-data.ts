@@ -1,6 +1,8 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { BackendProfile } from '../routing/backend-profile.ts';
 import { type AttemptWindowView, WINDOW_MS } from '../state/attempt-window.ts';
 import type { BackendLiveView, StateView } from '../state/router-state.ts';
+import { backendProfiles } from './backend-profiles.ts';
 import { latencySummary } from './latency-summary.ts';
 
 /** Process facts only the adapter can read (memory on Node; nothing on Workers). */
@@ -66,6 +68,7 @@ export function dashboardData(input: {
 }) {
   const { view, snapshot, now } = input;
   const live = new Map(view.backends.map((b) => [b.id, b]));
+  const profiles = backendProfiles(view, snapshot);
   const bySource = new Map<string, Load>();
   const byModel = new Map<string, Load>();
   const windowsByModel = new Map<string, AttemptWindowView[]>();
@@ -115,6 +118,7 @@ export function dashboardData(input: {
       last_error: state?.lastError ?? null,
       last_error_at: state?.lastErrorAt ? new Date(state.lastErrorAt).toISOString() : null,
       ...latencySummary(state ? [state.window] : []),
+      ...profileFields(profiles.get(backend.id)),
     };
   });
   const { totals } = view;
@@ -163,6 +167,23 @@ export function dashboardData(input: {
 }
 
 export type DashboardData = ReturnType<typeof dashboardData>;
+
+/**
+ * least-waiting's view of the backend (docs/routing.md): slots (`capacity`, from `configured`
+ * max_num_seqs, `reported` by the engine, `learned` from its plateau, or `unknown` = its peers' typical
+ * value) and speed relative to the model's typical backend (`learned` from its requests, `reported` by
+ * its engine's token rate, or `unknown` = taken as typical), with the times it assumes.
+ */
+function profileFields(profile: BackendProfile | undefined) {
+  return {
+    capacity: profile?.capacity ?? null,
+    capacity_source: profile?.capacitySource ?? 'unknown',
+    relative_speed: profile === undefined ? null : Math.round(profile.relativeSpeed * 100) / 100,
+    speed_source: profile?.speedSource ?? 'unknown',
+    first_token_ms: profile === undefined ? null : Math.round(profile.firstTokenMs),
+    service_ms: profile === undefined ? null : Math.round(profile.serviceMs),
+  };
+}
 
 function formatDuration(seconds: number): string {
   const d = Math.floor(seconds / 86400);

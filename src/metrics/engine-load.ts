@@ -11,6 +11,12 @@ export interface EngineLoad {
   kvCacheUsage: number | null;
   promptTokens: number | null;
   generationTokens: number | null;
+  /**
+   * Sequences the engine runs at once, when it says so: SGLang's `sglang:max_running_requests` (one series
+   * per data-parallel rank, each its share, so summed). vLLM exports no such gauge (`vllm:cache_config_info`
+   * carries KV-cache sizes, not `max_num_seqs`), so for vLLM this is null and least-waiting learns it.
+   */
+  maxRunning: number | null;
 }
 
 type Slot =
@@ -25,6 +31,7 @@ type Slot =
   | 'sglangKv'
   | 'sglangPrompt'
   | 'sglangGeneration'
+  | 'sglangMaxRunning'
   | 'genericRunning'
   | 'genericWaiting';
 
@@ -41,6 +48,7 @@ const SLOTS = new Map<string, Slot>([
   ['sglang:token_usage', 'sglangKv'],
   ['sglang:prompt_tokens_total', 'sglangPrompt'],
   ['sglang:generation_tokens_total', 'sglangGeneration'],
+  ['sglang:max_running_requests', 'sglangMaxRunning'],
   ['num_requests_running', 'genericRunning'],
   ['num_requests_waiting', 'genericWaiting'],
 ]);
@@ -94,6 +102,7 @@ export function parseEngineLoad(text: string): EngineLoad {
     kvCacheUsage: kvCacheUsage(acc, engine),
     promptTokens: counter(acc, engine, 'vllmPrompt', 'sglangPrompt'),
     generationTokens: counter(acc, engine, 'vllmGeneration', 'sglangGeneration'),
+    maxRunning: maxRunning(acc, engine),
   };
 }
 
@@ -134,6 +143,13 @@ function pick(acc: Map<Slot, Acc>, engine: EngineKind, vllm: Slot, sglang: Slot,
 function counter(acc: Map<Slot, Acc>, engine: EngineKind, vllm: Slot, sglang: Slot): number | null {
   const own = enginePick(engine, vllm, sglang);
   return (own === undefined ? undefined : acc.get(own)?.sum) ?? null;
+}
+
+/** A slot count of at least 1, or null: a 0, NaN or negative gauge is a broken exporter, not a full engine. */
+function maxRunning(acc: Map<Slot, Acc>, engine: EngineKind): number | null {
+  const a = engine === 'sglang' ? acc.get('sglangMaxRunning') : undefined;
+  if (a === undefined || a.finite === 0 || !(a.sum >= 1)) return null;
+  return Math.round(a.sum);
 }
 
 function kvCacheUsage(acc: Map<Slot, Acc>, engine: EngineKind): number | null {

@@ -1,6 +1,8 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { BackendProfile } from '../routing/backend-profile.ts';
 import { ATTEMPT_ERROR_KINDS } from '../state/attempt-error-kind.ts';
 import type { StateView } from '../state/router-state.ts';
+import { backendProfiles } from './backend-profiles.ts';
 
 /** Prometheus label value escaping (exposition format 0.0.4). */
 function label(value: string): string {
@@ -124,6 +126,28 @@ export function renderRouterMetrics(
         `llm_router_backend_errors_total{${labels},kind="${kind}"} ${backend.window.errorsTotal[kind]}`,
       );
   }
+  const profiles = backendProfiles(view, snapshot);
+  const profiled = (name: string, help: string, read: (p: BackendProfile) => [string, number]) => {
+    metric(name, 'gauge', help);
+    for (const backend of snapshot.backends) {
+      const profile = profiles.get(backend.id);
+      if (!profile) continue;
+      const [source, value] = read(profile);
+      lines.push(
+        `${name}{backend="${label(backend.id)}",model="${label(backend.modelName)}",source="${label(backend.sourceType)}",${source}} ${value}`,
+      );
+    }
+  };
+  profiled(
+    'llm_router_backend_capacity',
+    'Engine slots least-waiting assumes; capacity_source: configured (max_num_seqs), reported (engine gauge), learned (plateau), unknown (typical of the model).',
+    (p) => [`capacity_source="${p.capacitySource}"`, p.capacity],
+  );
+  profiled(
+    'llm_router_backend_relative_speed',
+    "Speed relative to the model's typical backend (2 = twice as fast); speed_source: learned (its requests), reported (engine token rate), unknown (typical).",
+    (p) => [`speed_source="${p.speedSource}"`, Math.round(p.relativeSpeed * 1000) / 1000],
+  );
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {
     if (backend.rpmLimit !== null)

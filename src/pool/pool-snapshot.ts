@@ -6,6 +6,8 @@ export interface CandidateSpec {
   readonly weight: number;
   readonly rpmLimit: number | null;
   readonly maxConcurrency: number | null;
+  /** Engine slot count from the backend entry (a capacity hint for least-waiting; caps nothing). */
+  readonly maxNumSeqs: number | null;
 }
 
 /**
@@ -32,7 +34,13 @@ export class PoolSnapshot {
     for (const [model, list] of grouped) {
       this.#byModel.set(
         model,
-        list.map(({ id, weight, rpmLimit, maxConcurrency }) => ({ id, weight, rpmLimit, maxConcurrency })),
+        list.map(({ id, weight, rpmLimit, maxConcurrency, maxNumSeqs }) => ({
+          id,
+          weight,
+          rpmLimit,
+          maxConcurrency,
+          maxNumSeqs,
+        })),
       );
     }
     this.models = [...grouped.keys()].sort();

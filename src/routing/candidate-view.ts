@@ -1,15 +1,16 @@
+import type { ProfileInput } from './backend-profile.ts';
+
 /** What a strategy sees of one eligible backend at the moment of choice. */
-export interface CandidateView {
+export interface CandidateView extends ProfileInput {
   readonly id: string;
   readonly weight: number;
   /** Requests this router has open on the backend (streams count until their last byte). */
   readonly inflight: number;
-  /** Engine-reported queue from a fresh scrape; null when there is none or it is stale. */
-  readonly engineWaiting: number | null;
-  /** Router in-flight count when that scrape was taken. */
-  readonly inflightAtScrape: number;
-  /** 0..1 from a fresh scrape, else null. */
-  readonly kvCacheUsage: number | null;
-  /** Median of recent successful attempt durations (ms, LatencyEstimate); null when too few. */
-  readonly latencyMs: number | null;
+  /**
+   * Requests the engine reported beyond this router's own at the last fresh scrape (other routers, clients
+   * that call it directly); 0 when the metrics are absent or stale.
+   */
+  readonly others: number;
+  /** Whether a fresh scrape of the engine's metrics backs `others` (and showed how busy it was). */
+  readonly engineMetrics: boolean;
 }

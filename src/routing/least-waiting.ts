@@ -1,51 +1,69 @@
+import type { Random } from '../core/random.ts';
+import type { BackendProfile } from './backend-profile.ts';
 import type { CandidateView } from './candidate-view.ts';
 import { powerOfTwo } from './power-of-two.ts';
 import type { Strategy } from './strategy.ts';
 
-/** KV-cache use only breaks ties: it must never outweigh one queued request. */
-const KV_TIE_BREAK = 0.01;
+/**
+ * Up to this many candidates every one is scored and the cheapest wins; beyond, power of two choices.
+ * A full scan finds the best backend for every request, where two random draws out of four miss it half
+ * the time, and it cannot herd: the load it scores is this router's own in-flight count, which rises
+ * with every pick. Beyond a handful of candidates, two draws rarely miss a good one and keep the choice
+ * O(1), and a backend whose speed was misjudged only wins the pairs it is drawn into.
+ */
+export const FULL_SCAN_MAX = 16;
 
 /**
- * Load score (docs/routing.md), in requests:
- *   fresh metrics:  inflight + waiting + (waiting > 0 ? max(0, inflight - inflightAtScrape) : 0) + 0.01·kv
- *   stale or none:  inflight
- * `inflight` is this router's own open requests: exact and real time, so a burst between two scrapes
- * spreads instead of herding onto the backend that looked idle. `waiting` adds the engine's queue,
- * which includes everyone else's traffic (other routers, direct clients). When the engine was already
- * queueing at the scrape, what we dispatched since has joined that queue too, so it counts again; when it
- * was not, those requests are running and count once. Backends without metrics score on in-flight alone,
- * on the same scale, so they are never starved.
+ * Requests at the engine ahead of a new one: this router's own in-flight requests (exact, real time, so
+ * a burst between two scrapes spreads instead of herding onto the backend that looked idle) plus what
+ * the engine reported beyond them at the last fresh scrape (other routers, direct clients).
  */
-export function leastWaitingScore(candidate: CandidateView): number {
-  const { inflight, engineWaiting } = candidate;
-  if (engineWaiting === null) return inflight;
-  const joinedQueue = engineWaiting > 0 ? Math.max(0, inflight - candidate.inflightAtScrape) : 0;
-  return inflight + engineWaiting + joinedQueue + KV_TIE_BREAK * (candidate.kvCacheUsage ?? 0);
+export function requestsAhead(candidate: CandidateView): number {
+  return candidate.inflight + candidate.others;
 }
 
 /**
- * Expected time until the new request is done, up to a constant: (load score + 1) requests, each taking
- * the backend's recent attempt duration. Counting requests alone treats a GPU three times slower as an
- * equal peer, so it fills up to the same queue length and every request queued there waits three times as
- * long; weighting by duration sends it a share matching its speed. The duration includes any queueing
- * at the engine, which the score counts as well: a queue pushes twice, which is what keeps traffic off
- * it. A backend without an estimate (new, or without enough recent samples, see LatencyEstimate) is
- * taken at the mean of the candidates that have one, so it is neither starved nor flooded while it is
- * measured.
+ * Expected time to first token (ms) of a request sent now to a backend with `ahead` requests on it:
+ *
+ *   firstToken · (1 + min(ahead, capacity) / capacity) + max(0, ahead − capacity + 1) · service / capacity
+ *
+ * With a free slot the request starts at once and takes the backend's time to first token, more of it
+ * the busier the engine is (prefill shares each step with the running batch; and between equal engines
+ * it keeps the load even instead of filling first whichever was measured a few ms faster). Without one,
+ * it also waits for its turn: one slot frees every service/capacity on average, and it has
+ * ahead − capacity + 1 turns to wait.
  */
-export function leastWaitingCost(candidate: CandidateView, unknownLatencyMs: number): number {
-  // At least 1 ms: a zero estimate (an injected clock, a cached answer) must not zero out the load.
-  return (leastWaitingScore(candidate) + 1) * Math.max(1, candidate.latencyMs ?? unknownLatencyMs);
+export function expectedFirstTokenMs(ahead: number, profile: BackendProfile): number {
+  const { capacity, firstTokenMs, serviceMs } = profile;
+  const busy = Math.min(ahead, capacity) / capacity;
+  const turns = Math.max(0, ahead - capacity + 1);
+  return firstTokenMs * (1 + busy) + (turns * serviceMs) / capacity;
 }
 
-export const leastWaiting: Strategy = (candidates, random) => {
-  let sum = 0;
-  let known = 0;
-  for (const candidate of candidates) {
-    if (candidate.latencyMs === null) continue;
-    sum += candidate.latencyMs;
-    known++;
-  }
-  const unknownLatencyMs = known === 0 ? 1 : sum / known;
-  return powerOfTwo(candidates, random, (candidate) => leastWaitingCost(candidate, unknownLatencyMs));
+/** Expected time to first token (docs/routing.md), per unit of weight, lower wins. */
+export const leastWaiting: Strategy = (candidates, random, profiles) => {
+  const expected = (candidate: CandidateView, i: number): number =>
+    expectedFirstTokenMs(requestsAhead(candidate), profiles[i]!);
+  if (candidates.length > FULL_SCAN_MAX) return powerOfTwo(candidates, random, expected);
+  return cheapest(candidates.length, (i) => expected(candidates[i]!, i) / candidates[i]!.weight, random);
 };
+
+/** Index with the lowest cost; ties at random. */
+function cheapest(count: number, cost: (i: number) => number, random: Random): number {
+  let best = 0;
+  let bestCost = cost(0);
+  let ties = 1;
+  for (let i = 1; i < count; i++) {
+    const c = cost(i);
+    if (c < bestCost) {
+      best = i;
+      bestCost = c;
+      ties = 1;
+    } else if (c === bestCost) {
+      // Reservoir sampling: each of the tied indexes ends up chosen with probability 1 / ties.
+      ties++;
+      if (random() * ties < 1) best = i;
+    }
+  }
+  return best;
+}

@@ -10,15 +10,15 @@ import { weightedPick } from './weighted-pick.ts';
 export function powerOfTwo(
   candidates: readonly CandidateView[],
   random: Random,
-  score: (candidate: CandidateView) => number,
+  score: (candidate: CandidateView, index: number) => number,
 ): number {
   if (candidates.length === 1) return 0;
   const a = weightedPick(candidates, random);
   const b = weightedPick(candidates, random, a);
   const ca = candidates[a]!;
   const cb = candidates[b]!;
-  const sa = score(ca) / ca.weight;
-  const sb = score(cb) / cb.weight;
+  const sa = score(ca, a) / ca.weight;
+  const sb = score(cb, b) / cb.weight;
   if (sa < sb) return a;
   if (sb < sa) return b;
   return random() < 0.5 ? a : b;

@@ -2,7 +2,9 @@ import { type HealthRecord, newHealthRecord } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { SlidingWindow } from '../ratelimit/sliding-window.ts';
 import { AttemptWindow } from './attempt-window.ts';
-import { LatencyEstimate } from './latency-estimate.ts';
+import { CapacityEstimate } from './capacity-estimate.ts';
+import { EngineDecodeRate } from './engine-decode-rate.ts';
+import { SpeedEstimate } from './speed-estimate.ts';
 
 /** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
 export class BackendLive {
@@ -23,7 +25,11 @@ export class BackendLive {
   clientErrors = 0;
   rateLimited = 0;
   latencyMsSum = 0;
-  readonly latency = new LatencyEstimate();
+  readonly speed = new SpeedEstimate();
+  readonly capacity = new CapacityEstimate();
+  readonly decodeRate = new EngineDecodeRate();
+  /** `max_num_seqs` of the candidate spec last seen (undefined: none yet); a change relearns capacity. */
+  configuredCapacity: number | null | undefined = undefined;
   ttftMsSum = 0;
   ttftCount = 0;
   lastError: string | null = null;

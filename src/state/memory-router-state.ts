@@ -2,7 +2,10 @@ import type { Random } from '../core/random.ts';
 import { applyProbeResult, applyTrafficResult } from '../health/health-record.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
+import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+import { type BackendProfile, knownCapacity, resolveProfiles } from '../routing/backend-profile.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
+import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
 import { errorKindOf } from './attempt-error-kind.ts';
 import { BackendLive } from './backend-live.ts';
@@ -12,6 +15,7 @@ import type {
   AttemptReport,
   BackendLiveView,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,
@@ -86,16 +90,7 @@ export class MemoryRouterState implements RouterState {
         retryAfterMs = Math.min(retryAfterMs, live.sends.msUntilFree(now, spec.rpmLimit));
         continue;
       }
-      const fresh = live.load !== null && now - live.loadAt <= request.policy.staleAfterMs;
-      eligible.push({
-        id: spec.id,
-        weight: spec.weight,
-        inflight: live.inflight,
-        engineWaiting: fresh ? (live.load?.waiting ?? null) : null,
-        inflightAtScrape: live.inflightAtScrape,
-        kvCacheUsage: fresh ? (live.load?.kvCacheUsage ?? null) : null,
-        latencyMs: live.latency.value(now),
-      });
+      eligible.push(this.#candidateView(spec, live, now, request.policy.staleAfterMs));
       lives.push(live);
     }
     if (!anyHealthy) return { kind: 'none-healthy' };
@@ -114,8 +109,10 @@ export class MemoryRouterState implements RouterState {
         poolLives = untried.map((i) => lives[i]!);
       }
     }
-    const index = pool.length === 1 ? 0 : strategyFor(request.policy.strategy)(pool, this.#random);
+    const profiles = resolveProfiles(pool);
+    const index = pool.length === 1 ? 0 : strategyFor(request.policy.strategy)(pool, this.#random, profiles);
     const live = poolLives[index]!;
+    live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));
     live.sends.record(now);
     live.inflight++;
     live.pending++;
@@ -124,15 +121,47 @@ export class MemoryRouterState implements RouterState {
     return { kind: 'acquired', id: live.id, chargedAt: now };
   }
 
-  firstByte(_model: string, id: string): void {
+  #candidateView(spec: CandidateSpec, live: BackendLive, now: number, staleAfterMs: number): CandidateView {
+    // A new max_num_seqs in the backend entry (a redeploy rewrote it) may be a different engine: relearn.
+    if (live.configuredCapacity !== spec.maxNumSeqs) {
+      if (live.configuredCapacity !== undefined) live.capacity.reset();
+      live.configuredCapacity = spec.maxNumSeqs;
+    }
+    const { load } = live;
+    const fresh = load !== null && now - live.loadAt <= staleAfterMs;
+    // The engine's running + waiting beyond this router's own requests at that scrape: other clients.
+    const others = fresh ? Math.max(0, load.running + load.waiting - live.inflightAtScrape) : 0;
+    return {
+      id: spec.id,
+      weight: spec.weight,
+      inflight: live.inflight,
+      others,
+      engineMetrics: fresh,
+      ...knownCapacity(spec.maxNumSeqs, live.capacity.value()),
+      capacityFloor: live.capacity.floor,
+      queuedAtFloor: live.capacity.queuedAtFloor,
+      firstTokenMs: live.speed.firstTokenMs(now),
+      decodeMs: live.speed.decodeMs(now),
+      engineTokenRate: live.decodeRate.value(now),
+    };
+  }
+
+  firstByte(_model: string, id: string, attempt?: FirstByteTiming): void {
     const live = this.#backends.get(id);
-    if (live) live.pending = Math.max(0, live.pending - 1);
+    if (!live) return;
+    live.pending = Math.max(0, live.pending - 1);
+    if (attempt) live.speed.firstByte(attempt.chargedAt, attempt.ttftMs);
   }
 
   release(report: AttemptReport): HealthTransition | null {
     const live = this.#backends.get(report.id);
     if (!live) return null;
     live.inflight = Math.max(0, live.inflight - 1);
+    live.speed.settled(
+      report.chargedAt,
+      report.now,
+      report.outcome === 'success' ? { latencyMs: report.latencyMs, ttftMs: report.ttftMs } : undefined,
+    );
     if (!report.sawFirstByte) live.pending = Math.max(0, live.pending - 1);
     let change: boolean | null = null;
     switch (report.outcome) {
@@ -140,7 +169,6 @@ export class MemoryRouterState implements RouterState {
         live.successes++;
         live.completions.record(report.now);
         live.latencyMsSum += report.latencyMs;
-        live.latency.observe(report.latencyMs, report.now);
         if (report.ttftMs !== null) {
           live.ttftMsSum += report.ttftMs;
           live.ttftCount++;
@@ -178,6 +206,8 @@ export class MemoryRouterState implements RouterState {
     if (live.retired && live.inflight === 0) this.#drop(live.id);
     if (change === null) return null;
     live.lastChangeAt = report.now;
+    // Out of rotation, it may come back as another engine (restarted with other settings): relearn.
+    if (!change) live.capacity.reset();
     return {
       id: live.id,
       healthy: change,
@@ -203,6 +233,7 @@ export class MemoryRouterState implements RouterState {
     }
     if (change === null) return null;
     live.lastChangeAt = report.now;
+    if (!change) live.capacity.reset();
     return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
   }
 
@@ -213,6 +244,10 @@ export class MemoryRouterState implements RouterState {
     live.loadAt = now;
     live.inflightAtScrape = live.inflight;
     live.window.tokens(now, load?.generationTokens ?? null);
+    if (load !== null) {
+      live.capacity.observe(load);
+      live.decodeRate.observe(load, now);
+    }
   }
 
   recordRequest(record: ClientRequestRecord): void {
@@ -260,6 +295,12 @@ export class MemoryRouterState implements RouterState {
         clientErrors: live.clientErrors,
         rateLimited: live.rateLimited,
         latencyMsSum: live.latencyMsSum,
+        learnedCapacity: live.capacity.value(),
+        capacityFloor: live.capacity.floor,
+        capacityQueuedAtFloor: live.capacity.queuedAtFloor,
+        firstTokenMs: live.speed.firstTokenMs(now),
+        decodeMs: live.speed.decodeMs(now),
+        engineTokenRate: live.decodeRate.value(now),
         ttftMsSum: live.ttftMsSum,
         ttftCount: live.ttftCount,
         lastError: live.lastError,
@@ -318,4 +359,17 @@ export class MemoryRouterState implements RouterState {
     this.#backends.delete(id);
     this.#gone.add(id);
   }
+}
+
+/**
+ * Whether a request sent now finds a free slot. A capacity filled in from the peers is a guess, so then
+ * only the engine's own evidence counts (it was seen running this many at once; an idle engine has room
+ * for one). Without any (no metrics, nothing configured) every request counts as one: its time to
+ * first byte then includes any queueing, which pushes traffic away from a queueing backend, as the
+ * estimate of issue 3 did.
+ */
+function slotFree(candidate: CandidateView, profile: BackendProfile): boolean {
+  const ahead = requestsAhead(candidate);
+  if (profile.capacitySource !== 'unknown') return ahead < profile.capacity;
+  return candidate.engineMetrics ? ahead < Math.max(1, candidate.capacityFloor) : true;
 }

@@ -5,6 +5,7 @@ import type {
   AcquireResult,
   AttemptReport,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,
@@ -62,8 +63,8 @@ export class RemoteRouterState implements RouterState {
     return this.#channel.acquire(shardName(request.model), request);
   }
 
-  firstByte(model: string, id: string): Promise<void> {
-    return this.#void(model, { op: 'firstByte', model, id });
+  firstByte(model: string, id: string, attempt?: FirstByteTiming): Promise<void> {
+    return this.#void(model, { op: 'firstByte', model, id, ...(attempt ? { attempt } : {}) });
   }
 
   release(report: AttemptReport): Promise<HealthTransition | null> {

@@ -3,6 +3,7 @@ import type { EngineLoad } from '../metrics/engine-load.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
 import type { AttemptErrorKind } from './attempt-error-kind.ts';
 import type { AttemptWindowView } from './attempt-window.ts';
+import type { LearnedCapacity } from './capacity-estimate.ts';
 
 /** In-memory state answers synchronously; a Durable Object stub answers with promises. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -76,6 +77,12 @@ export interface AttemptReport {
   readonly policy: StatePolicy;
 }
 
+/** Which attempt (its acquire's `chargedAt`) saw its first byte, and how long after it was sent. */
+export interface FirstByteTiming {
+  readonly chargedAt: number;
+  readonly ttftMs: number;
+}
+
 export interface ProbeReport {
   readonly model: string;
   readonly id: string;
@@ -126,6 +133,17 @@ export interface BackendLiveView {
   readonly clientErrors: number;
   readonly rateLimited: number;
   readonly latencyMsSum: number;
+  /** Slot count the engine reported or the router learned (least-waiting); null while unknown. */
+  readonly learnedCapacity: LearnedCapacity | null;
+  /** Most sequences the engine was seen running at once since it (re)started. */
+  readonly capacityFloor: number;
+  /** Whether the engine was seen queueing at that floor (once; twice and it is learnedCapacity). */
+  readonly capacityQueuedAtFloor: boolean;
+  /** Time to first token on a free slot, and from first to last byte (ms); null while unknown. */
+  readonly firstTokenMs: number | null;
+  readonly decodeMs: number | null;
+  /** Tokens per second per running sequence from the engine's counters (EngineDecodeRate); null: none. */
+  readonly engineTokenRate: number | null;
   readonly ttftMsSum: number;
   readonly ttftCount: number;
   readonly lastError: string | null;
@@ -166,8 +184,11 @@ export interface RouterState {
   /** Backends removed from config: state is dropped once their in-flight requests finish. */
   retire(model: string, ids: readonly string[]): MaybePromise<void>;
   acquire(request: AcquireRequest): MaybePromise<AcquireResult>;
-  /** The attempt's first response byte arrived (ends its "pending" phase on the dashboard). */
-  firstByte(model: string, id: string): MaybePromise<void>;
+  /**
+   * The attempt's first response byte arrived (ends its "pending" phase on the dashboard); with its
+   * timing, least-waiting learns the backend's time to first token without waiting for the end.
+   */
+  firstByte(model: string, id: string, attempt?: FirstByteTiming): MaybePromise<void>;
   release(report: AttemptReport): MaybePromise<HealthTransition | null>;
   applyProbe(report: ProbeReport): MaybePromise<HealthTransition | null>;
   applyLoad(model: string, id: string, load: EngineLoad | null, now: number): MaybePromise<void>;

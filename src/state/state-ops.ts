@@ -2,6 +2,7 @@ import type { EngineLoad } from '../metrics/engine-load.ts';
 import type {
   AttemptReport,
   ClientRequestRecord,
+  FirstByteTiming,
   HealthTransition,
   ProbeReport,
   RouterState,
@@ -19,7 +20,12 @@ export type StateOp =
       readonly entries: readonly { id: string; healthy: boolean }[];
     }
   | { readonly op: 'retire'; readonly model: string; readonly ids: readonly string[] }
-  | { readonly op: 'firstByte'; readonly model: string; readonly id: string }
+  | {
+      readonly op: 'firstByte';
+      readonly model: string;
+      readonly id: string;
+      readonly attempt?: FirstByteTiming;
+    }
   | { readonly op: 'release'; readonly report: AttemptReport }
   | { readonly op: 'applyProbe'; readonly report: ProbeReport }
   | {
@@ -49,7 +55,7 @@ export function applyStateOp(
     case 'retire':
       return voidOf(state.retire(op.model, op.ids));
     case 'firstByte':
-      return voidOf(state.firstByte(op.model, op.id));
+      return voidOf(state.firstByte(op.model, op.id, op.attempt));
     case 'release':
       return state.release({ ...op.report, now: now(op.report.now) });
     case 'applyProbe':

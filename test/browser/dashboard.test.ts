@@ -279,6 +279,15 @@ describe('dashboard without keys', () => {
     expect(await page.locator('#backend-rows tr[data-status="unhealthy"]').count()).toBe(1);
     expect(await page.locator('#backend-rows tr[data-status="healthy"]').count()).toBe(3);
     expect(await page.locator('#backend-rows').textContent()).toContain('∞');
+    // least-waiting's profile: the SGLang sim reports its slot count (sglang:max_running_requests); the
+    // others are unknown until learned, and every backend shows a relative speed.
+    await expect
+      .poll(() => page.locator('#backend-rows td[title^="reported by the engine"]').count(), {
+        timeout: 5000,
+      })
+      .toBe(1);
+    expect(await page.locator('#backend-rows td[title^="unknown: the model"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#backend-rows').textContent()).toMatch(/\d\.\d\d×/);
 
     // Text filter and status filter hide rows.
     await page.fill('#backend-filter', 'onerror');

@@ -25,7 +25,7 @@ function acquireOf(
 ): AcquireRequest {
   return {
     model,
-    candidates: ids.map((id) => ({ id, weight: 1, rpmLimit: null, maxConcurrency: null })),
+    candidates: ids.map((id) => ({ id, weight: 1, rpmLimit: null, maxConcurrency: null, maxNumSeqs: null })),
     tried: [],
     now,
     policy: policyOf(),
@@ -115,7 +115,9 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       const id = `${m}@a`;
       await state.register(m, [{ id, healthy: true }]);
       const limited = (now: number) =>
-        acquireOf(m, [id], now, { candidates: [{ id, weight: 1, rpmLimit: 2, maxConcurrency: null }] });
+        acquireOf(m, [id], now, {
+          candidates: [{ id, weight: 1, rpmLimit: 2, maxConcurrency: null, maxNumSeqs: null }],
+        });
       expect((await state.acquire(limited(T0))).kind).toBe('acquired');
       expect((await state.acquire(limited(T0 + 1000))).kind).toBe('acquired');
       expect(await state.acquire(limited(T0 + 2000))).toEqual({ kind: 'rate-limited', retryAfterMs: 58_000 });
@@ -131,7 +133,7 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
         const id = `${m}@a`;
         await state.register(m, [{ id, healthy: true }]);
         const limited = acquireOf(m, [id], T0, {
-          candidates: [{ id, weight: 1, rpmLimit: 1, maxConcurrency: null }],
+          candidates: [{ id, weight: 1, rpmLimit: 1, maxConcurrency: null, maxNumSeqs: null }],
         });
         await state.acquire(limited);
         await state.release(report(m, id, T0, T0, { outcome, error: 'never sent' }));
@@ -289,9 +291,40 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
         kvCacheUsage: 0.5,
         promptTokens: 10,
         generationTokens: 20,
+        maxRunning: null,
       } as const;
       await state.applyLoad(m, id, load, T0);
       expect(await backendOf(state, id)).toMatchObject({ load, loadAt: T0 });
+    });
+
+    it("learns an engine's slots from scrapes and its speed from released attempts (least-waiting)", async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const queued = { engine: 'vllm', running: 6, kvCacheUsage: 0.5, maxRunning: null } as const;
+      await state.applyLoad(m, id, { ...queued, waiting: 2, promptTokens: 10, generationTokens: 20 }, T0);
+      expect(await backendOf(state, id)).toMatchObject({ learnedCapacity: null, capacityFloor: 6 });
+      await state.applyLoad(m, id, { ...queued, waiting: 1, promptTokens: 30, generationTokens: 40 }, T0 + 1);
+      expect(await backendOf(state, id)).toMatchObject({
+        learnedCapacity: { capacity: 6, source: 'learned' },
+      });
+      // Idle again: the next requests find a free slot, so their first byte measures the prefill.
+      const idle = { ...queued, running: 0, waiting: 0, promptTokens: 50, generationTokens: 60 };
+      await state.applyLoad(m, id, idle, T0 + 2);
+      for (let i = 0; i < 4; i++) {
+        const now = T0 + 10 + i;
+        const acquired = await state.acquire(
+          acquireOf(m, [id], now, { policy: policyOf({ strategy: 'least-waiting' }) }),
+        );
+        expect(acquired.kind).toBe('acquired');
+        // The first byte's timing teaches the time to first token before the request ends.
+        await state.firstByte(m, id, { chargedAt: now, ttftMs: 50 });
+        if (i === 3)
+          expect(await backendOf(state, id, now + 50)).toMatchObject({ firstTokenMs: 50, decodeMs: null });
+        await state.release(report(m, id, now + 800, now, { latencyMs: 800, ttftMs: 50 }));
+      }
+      expect(await backendOf(state, id, T0 + 1000)).toMatchObject({ firstTokenMs: 50, decodeMs: 750 });
     });
 
     it('recordRequest adds to the totals, across models', async () => {

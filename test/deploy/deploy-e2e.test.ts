@@ -147,6 +147,15 @@ model_list:
 
     // The router picked the file up by itself and serves a streamed completion through every instance.
     expect(await waitFor(async () => (await routerModels()).includes('deploy-model'), 10_000, 50)).toBe(true);
+    // Instances are written to the file as each comes up, and a reloaded backend serves once its probe
+    // passes: wait until the router has all four healthy before asking each one to serve.
+    const healthyDeployed = async () =>
+      (
+        (await (await fetch(`${routerUrl}/api/dashboard`)).json()) as {
+          backends: Array<{ model_name: string; healthy: boolean }>;
+        }
+      ).backends.filter((b) => b.model_name === 'deploy-model' && b.healthy).length;
+    expect(await waitFor(async () => (await healthyDeployed()) === 4, 10_000, 50)).toBe(true);
     const client = new OpenAI({ baseURL: `${routerUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
     const wanted = new Set(manifest.instances.map((i) => `deploy-model@${i.api_base}`));
     const served = new Set<string>();

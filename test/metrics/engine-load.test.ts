@@ -11,6 +11,7 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: 0.4273262234,
       promptTokens: 1_285_734,
       generationTokens: 482_117,
+      maxRunning: null,
     });
   });
 
@@ -23,10 +24,11 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: expect.closeTo(0.67, 10),
       promptTokens: 48_213_000 + 46_002_113,
       generationTokens: 9_127_744 + 8_990_000,
+      maxRunning: null,
     });
   });
 
-  it('reads SGLang names across tp_rank series', () => {
+  it('reads SGLang names across tp_rank series, the slot count summed over data-parallel ranks', () => {
     const load = parseEngineLoad(metricsFixture('sglang.txt'));
     expect(load).toEqual({
       engine: 'sglang',
@@ -35,6 +37,8 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: expect.closeTo(0.48, 10),
       promptTokens: 29_877_133,
       generationTokens: 5_512_093,
+      // 64 per rank (newer SGLang labels it with cap_source); max_running_requests_under_SLO is another gauge.
+      maxRunning: 128,
     });
   });
 
@@ -46,6 +50,7 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: null,
       promptTokens: null,
       generationTokens: null,
+      maxRunning: null,
     });
   });
 
@@ -60,6 +65,7 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: 1,
       promptTokens: 1500,
       generationTokens: 7,
+      maxRunning: null,
     };
     const text = metricsFixture('edge-cases.txt');
     expect(parseEngineLoad(text)).toEqual(expected);
@@ -74,6 +80,7 @@ describe('parseEngineLoad', () => {
       kvCacheUsage: null,
       promptTokens: null,
       generationTokens: null,
+      maxRunning: null,
     };
     expect(parseEngineLoad('')).toEqual(empty);
     expect(parseEngineLoad('# HELP x\nprocess_open_fds 12\n')).toEqual(empty);
@@ -83,6 +90,18 @@ describe('parseEngineLoad', () => {
     expect(parseEngineLoad('vllm:gpu_cache_usage_perc 0.25\n').kvCacheUsage).toBe(0.25);
     expect(parseEngineLoad('vllm:kv_cache_usage_perc -0.1\n').kvCacheUsage).toBe(0);
     expect(parseEngineLoad('vllm:kv_cache_usage_perc NaN\n').kvCacheUsage).toBeNull();
+  });
+
+  it('takes a slot count only from SGLang, and only a positive one', () => {
+    expect(parseEngineLoad('sglang:max_running_requests{name="m"} 48\n').maxRunning).toBe(48);
+    expect(
+      parseEngineLoad('sglang:max_running_requests 0\nsglang:num_running_reqs 1\n').maxRunning,
+    ).toBeNull();
+    expect(parseEngineLoad('sglang:max_running_requests NaN\n').maxRunning).toBeNull();
+    // A vLLM page that carried such a name (it does not) would not be read as SGLang's.
+    expect(
+      parseEngineLoad('vllm:num_requests_running 1\nsglang:max_running_requests 9\n').maxRunning,
+    ).toBeNull();
   });
 
   it('never reports a negative queue or running count', () => {

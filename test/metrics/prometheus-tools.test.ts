@@ -142,7 +142,16 @@ describe('/metrics', () => {
     // A model name a client made up appears nowhere: no label value comes from a request.
     expect(metrics).not.toContain(CLIENT_CHOSEN);
     const labelNames = new Set([...seriesLabels(metrics).values()].flatMap((labels) => [...labels]));
-    expect([...labelNames].sort()).toEqual(['backend', 'kind', 'le', 'model', 'outcome', 'source']);
+    expect([...labelNames].sort()).toEqual([
+      'backend',
+      'capacity_source',
+      'kind',
+      'le',
+      'model',
+      'outcome',
+      'source',
+      'speed_source',
+    ]);
   });
 });
 

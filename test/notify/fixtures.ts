@@ -1,9 +1,11 @@
+import { createSeededRandom } from '../../src/core/random.ts';
 import { LATENCY_BUCKETS } from '../../src/metrics/histogram.ts';
 import type { BackendChange } from '../../src/notify/health-batch.ts';
 import type { Backend } from '../../src/pool/backend.ts';
 import { PoolSnapshot } from '../../src/pool/pool-snapshot.ts';
-import { AttemptWindow } from '../../src/state/attempt-window.ts';
+import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { BackendLiveView, StateView } from '../../src/state/router-state.ts';
+import { policyOf } from '../support/state-policy.ts';
 
 export const AT = Date.UTC(2026, 11, 5, 10, 2, 0);
 
@@ -51,34 +53,12 @@ export function change(
   };
 }
 
+/** A freshly registered, probed-healthy backend's view as the real state builds it, with `fields` over it. */
 export function live(id: string, fields: Partial<BackendLiveView> = {}): BackendLiveView {
-  return {
-    id,
-    healthy: true,
-    probed: true,
-    ejected: false,
-    inflight: 0,
-    pending: 0,
-    sendRpm: 0,
-    completionRpm: 0,
-    holdUntil: 0,
-    load: null,
-    loadAt: 0,
-    consecutiveFailures: 0,
-    attempts: 0,
-    successes: 0,
-    failures: 0,
-    clientErrors: 0,
-    rateLimited: 0,
-    latencyMsSum: 0,
-    ttftMsSum: 0,
-    ttftCount: 0,
-    lastError: null,
-    lastErrorAt: 0,
-    lastChangeAt: 0,
-    window: new AttemptWindow().view(0),
-    ...fields,
-  };
+  const state = new MemoryRouterState(createSeededRandom(1));
+  state.register('m', [{ id, healthy: true }]);
+  state.applyProbe({ model: 'm', id, ok: true, reason: 'ok', now: 0, policy: policyOf() });
+  return { ...state.view(0).backends[0]!, lastChangeAt: 0, ...fields };
 }
 
 /** A histogram's cumulative counts for `count` observations at each of the given seconds. */

@@ -26,7 +26,7 @@ function machine(failureThreshold: number, recoveryThreshold: number, trafficThr
   const request = (outcome: 'success' | 'failure' | 'client-error'): boolean | null => {
     const acquired = state.acquire({
       model: 'm',
-      candidates: [{ id: ID, weight: 1, rpmLimit: null, maxConcurrency: null }],
+      candidates: [{ id: ID, weight: 1, rpmLimit: null, maxConcurrency: null, maxNumSeqs: null }],
       tried: [],
       now: ++now,
       policy: policyOf({ strategy: 'simple-shuffle', staleAfterMs: 1000 }),

@@ -3,6 +3,7 @@ import type { SimServer } from '../../tools/sim/index.ts';
 import {
   closeAll,
   inferenceCount,
+  occupySim,
   startSims,
   startTestRouter,
   type TestRouter,
@@ -19,20 +20,6 @@ afterEach(async () => {
   sims = [];
 });
 
-/** Fill a sim's queue directly (not through the router): its /metrics then reports `waiting`. */
-function occupy(sim: SimServer, requests: number): AbortController {
-  const controller = new AbortController();
-  for (let i = 0; i < requests; i++) {
-    fetch(`${sim.url}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 500 }),
-      signal: controller.signal,
-    }).catch(() => undefined);
-  }
-  return controller;
-}
-
 async function sharesThroughRouter(strategy: string): Promise<{ busy: number; idle: number }> {
   // `busy` runs one sequence at a time at 5 tokens/s: 30 requests from another client queue up there.
   sims = await startSims([
@@ -40,7 +27,8 @@ async function sharesThroughRouter(strategy: string): Promise<{ busy: number; id
     { models: ['m'], maxNumSeqs: 64, tokensPerSecond: 1000, ttftMs: 1 },
   ]);
   const [busy, idle] = sims as [SimServer, SimServer];
-  const outside = occupy(busy, 30);
+  // Another client fills the busy sim's queue directly: its /metrics then reports `waiting`.
+  const outside = occupySim(busy, 30);
   expect(await waitFor(() => busy.stats().waiting === 29, 3000)).toBe(true);
   router = await startTestRouter({
     main: { routing: { strategy }, monitor: { collect_interval: 0.1 } },

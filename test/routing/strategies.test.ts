@@ -1,20 +1,41 @@
 import { describe, expect, it } from 'vitest';
+import type { Random } from '../../src/core/random.ts';
 import { createSeededRandom } from '../../src/core/random.ts';
+import { type BackendProfile, resolveProfiles } from '../../src/routing/backend-profile.ts';
 import type { CandidateView } from '../../src/routing/candidate-view.ts';
-import { leastConnections } from '../../src/routing/least-connections.ts';
-import { leastWaiting, leastWaitingCost, leastWaitingScore } from '../../src/routing/least-waiting.ts';
-import { simpleShuffle } from '../../src/routing/simple-shuffle.ts';
+import { leastConnections as leastConnectionsStrategy } from '../../src/routing/least-connections.ts';
+import {
+  expectedFirstTokenMs,
+  FULL_SCAN_MAX,
+  leastWaiting as leastWaitingStrategy,
+} from '../../src/routing/least-waiting.ts';
+import { simpleShuffle as simpleShuffleStrategy } from '../../src/routing/simple-shuffle.ts';
+import type { Strategy } from '../../src/routing/strategy.ts';
 
 const view = (id: string, over: Partial<CandidateView> = {}): CandidateView => ({
   id,
   weight: 1,
   inflight: 0,
-  engineWaiting: null,
-  inflightAtScrape: 0,
-  kvCacheUsage: null,
-  latencyMs: null,
+  others: 0,
+  engineMetrics: false,
+  capacity: null,
+  capacitySource: null,
+  capacityFloor: 0,
+  queuedAtFloor: false,
+  firstTokenMs: null,
+  decodeMs: null,
+  engineTokenRate: null,
   ...over,
 });
+
+/** The strategy as the state calls it: with the candidates' profiles resolved. */
+const withProfiles =
+  (strategy: Strategy) =>
+  (candidates: readonly CandidateView[], random: Random): number =>
+    strategy(candidates, random, resolveProfiles(candidates));
+const simpleShuffle = withProfiles(simpleShuffleStrategy);
+const leastConnections = withProfiles(leastConnectionsStrategy);
+const leastWaiting = withProfiles(leastWaitingStrategy);
 
 function counts(draw: () => number, n: number, size: number): number[] {
   const out = new Array<number>(size).fill(0);
@@ -79,62 +100,102 @@ describe('least-connections (power of two choices)', () => {
 });
 
 describe('least-waiting', () => {
-  it('scores fresh metrics as in-flight + engine queue + growth since the scrape', () => {
-    expect(leastWaitingScore(view('a', { inflight: 3, engineWaiting: 5, inflightAtScrape: 1 }))).toBe(
-      3 + 5 + 2,
-    );
-    expect(leastWaitingScore(view('a', { inflight: 3 }))).toBe(3);
-    expect(leastWaitingScore(view('a', { inflight: 0, engineWaiting: 0, kvCacheUsage: 0.5 }))).toBeCloseTo(
-      0.005,
-    );
+  const profile = (over: Partial<BackendProfile> = {}): BackendProfile => ({
+    capacity: 8,
+    capacitySource: 'learned',
+    firstTokenMs: 60,
+    serviceMs: 800,
+    speedSource: 'learned',
+    relativeSpeed: 1,
+    ...over,
+  });
+  /** A learned engine: `slots` slots, the given first-token and request times. */
+  const engine = (id: string, inflight: number, firstTokenMs: number, serviceMs: number, slots = 8) =>
+    view(id, {
+      inflight,
+      capacity: slots,
+      capacitySource: 'learned',
+      firstTokenMs,
+      decodeMs: serviceMs - firstTokenMs,
+      engineMetrics: true,
+    });
+
+  it('expects the prefill on a free slot, more of it the busier the engine, plus the wait for a slot', () => {
+    expect(expectedFirstTokenMs(0, profile())).toBe(60);
+    expect(expectedFirstTokenMs(4, profile())).toBe(60 * 1.5);
+    // Full: 2 × the prefill, and one slot to wait for (800 ms / 8 slots).
+    expect(expectedFirstTokenMs(8, profile())).toBe(120 + 100);
+    expect(expectedFirstTokenMs(11, profile())).toBe(120 + 4 * 100);
   });
 
-  it('avoids the backend with a long engine queue', () => {
+  it('fills the faster engine while it has a free slot, then the slower idle one, then queues', () => {
     const random = createSeededRandom(4);
-    const candidates = [view('queued', { engineWaiting: 40 }), view('idle', { engineWaiting: 0 })];
+    const pick = (fast: number, slow: number) => {
+      const candidates = [engine('fast', fast, 60, 800), engine('slow', slow, 180, 2400)];
+      return candidates[leastWaiting(candidates, random)]?.id;
+    };
+    for (let n = 0; n < 8; n++) expect(pick(n, 0)).toBe('fast');
+    // Full: 120 + 100 ms for the next slot beats 180 ms of slow prefill? No: 220 > 180.
+    expect(pick(8, 0)).toBe('slow');
+    // A queue at the fast one against a busy slow one (180·1.5 = 270 ms): 120 + 100.
+    expect(pick(8, 4)).toBe('fast');
+  });
+
+  it("counts the engine's requests from other clients (others) as queued ahead", () => {
+    const random = createSeededRandom(5);
+    const candidates = [
+      view('shared', { others: 40, capacity: 8, capacitySource: 'learned' }),
+      view('quiet', { capacity: 8, capacitySource: 'learned' }),
+    ];
     expect(counts(() => leastWaiting(candidates, random), 500, 2)).toEqual([0, 500]);
   });
 
-  it('gives backends without metrics a fair share against idle metered ones', () => {
-    const random = createSeededRandom(5);
-    const candidates = [view('metered', { engineWaiting: 0 }), view('hosted')];
-    const observed = counts(() => leastWaiting(candidates, random), 4000, 2);
-    expect(Math.min(...observed)).toBeGreaterThan(1500);
-  });
-
-  it("weighs the load by each backend's recent attempt duration", () => {
-    expect(leastWaitingCost(view('a', { inflight: 2, latencyMs: 300 }), 1)).toBe(900);
-    // Unknown: the mean the strategy passes in; zero: floored at 1 ms so the load still counts.
-    expect(leastWaitingCost(view('a', { inflight: 2 }), 500)).toBe(1500);
-    expect(leastWaitingCost(view('a', { inflight: 2, latencyMs: 0 }), 500)).toBe(3);
-  });
-
-  it('sends a backend three times slower work in proportion to its speed, not equal queues', () => {
+  it('gives a backend without metrics or measurements an even share against an idle measured one', () => {
     const random = createSeededRandom(6);
-    const pick = (fastLoad: number, slowLoad: number) => {
-      const fast = view('fast', { inflight: fastLoad, engineWaiting: 0, latencyMs: 800 });
-      const slow = view('slow', { inflight: slowLoad, engineWaiting: 0, latencyMs: 2400 });
-      return [fast, slow][leastWaiting([fast, slow], random)]?.id;
-    };
-    // Equal load: the faster one, every time (by count alone this would be a coin toss).
-    for (let i = 0; i < 200; i++) expect(pick(4, 4)).toBe('fast');
-    // (3 + 1)·800 > (0 + 1)·2400: an idle slow backend beats a fast one with three open requests...
-    expect(pick(3, 0)).toBe('slow');
-    // ...but not one with two: (2 + 1)·800 = 2400 ties, and (1 + 1)·800 < 2400 wins outright.
-    for (let i = 0; i < 200; i++) expect(pick(1, 0)).toBe('fast');
+    const candidates = [engine('metered', 0, 60, 800), view('hosted')];
+    const observed = counts(() => leastWaiting(candidates, random), 4000, 2);
+    expect(Math.min(...observed)).toBeGreaterThan(1800);
   });
 
-  it('takes a backend without an estimate at the mean of the others, so a new one gets traffic', () => {
+  it('scores every candidate up to FULL_SCAN_MAX, and uses two random choices beyond', () => {
     const random = createSeededRandom(7);
+    const fleet = (size: number) =>
+      Array.from({ length: size }, (_, i) => engine(`b${i}`, i === size - 1 ? 0 : 12, 60, 800));
+    const scanned = fleet(FULL_SCAN_MAX);
+    expect(counts(() => leastWaiting(scanned, random), 300, FULL_SCAN_MAX)[FULL_SCAN_MAX - 1]).toBe(300);
+    // Beyond: the idle one wins only when it is one of the two drawn (2 in 17).
+    const sampled = fleet(FULL_SCAN_MAX + 1);
+    const idle = counts(() => leastWaiting(sampled, random), 1700, FULL_SCAN_MAX + 1)[FULL_SCAN_MAX]!;
+    expect(idle).toBeGreaterThan(120);
+    expect(idle).toBeLessThan(280);
+  });
+
+  it('compares cost per unit of weight', () => {
+    const random = createSeededRandom(8);
+    // Full (220 ms) on weight 2 is cheaper than 4 busy slots (90 ms) on weight 0.25... per weight: 110 vs 360.
     const candidates = [
-      view('new', { inflight: 1 }),
-      view('quick', { inflight: 1, latencyMs: 200 }),
-      view('slow', { inflight: 1, latencyMs: 1800 }),
+      view('big', { ...engine('big', 8, 60, 800), weight: 2 }),
+      view('small', { ...engine('small', 4, 60, 800), weight: 0.25 }),
     ];
-    // new: (1 + 1)·1000; it beats slow (3600) every time and loses to quick (400) every time.
-    const observed = counts(() => leastWaiting(candidates, random), 3000, 3);
-    expect(observed[0]).toBeGreaterThan(700);
-    expect(observed[1]).toBeGreaterThan(observed[0]!);
-    expect(observed[2]).toBe(0);
+    expect(counts(() => leastWaiting(candidates, random), 200, 2)).toEqual([200, 0]);
+  });
+
+  it('sends a backend without a speed estimate work at the typical speed, so a new one is measured', () => {
+    const random = createSeededRandom(9);
+    const fresh = view('new', { inflight: 1, capacity: 8, capacitySource: 'learned' });
+    const slow = engine('slow', 1, 180, 2400);
+    // Typical (the median of the known): 60 ms / 800 ms. new ties with the two typical ones, beats slow...
+    const shares = counts(
+      () => leastWaiting([fresh, engine('a', 1, 60, 800), engine('b', 1, 60, 800), slow], random),
+      3000,
+      4,
+    );
+    expect(shares[0]).toBeGreaterThan(850);
+    expect(shares[3]).toBe(0);
+    // ...and loses to a quicker one.
+    const quick = engine('quick', 1, 50, 600);
+    expect(counts(() => leastWaiting([fresh, quick, engine('a', 1, 60, 800), slow], random), 500, 4)).toEqual(
+      [0, 500, 0, 0],
+    );
   });
 });

@@ -16,7 +16,13 @@ describe('least-waiting on equal backends with heavy-tailed request lengths', ()
       'm',
       ids.map((id) => ({ id, healthy: true })),
     );
-    const candidates = ids.map((id) => ({ id, weight: 1, rpmLimit: null, maxConcurrency: null }));
+    const candidates = ids.map((id) => ({
+      id,
+      weight: 1,
+      rpmLimit: null,
+      maxConcurrency: null,
+      maxNumSeqs: null,
+    }));
     const lengths = createSeededRandom(11);
     // The 4 clients' open requests: [end, backend, start].
     const open: [number, string, number][] = [];
@@ -67,11 +73,12 @@ describe('least-waiting on equal backends with heavy-tailed request lengths', ()
         last = t;
       }
     }
-    // least-connections on the same trace: minutes between 36 % and 74 %, longest gap 19 s (requests
-    // pinned by long generations legitimately send the others elsewhere). A moving average of the
-    // durations gave 29-86 % and 31 s; a median over 30 s, 9 % and 29 s.
-    expect(Math.min(...shares)).toBeGreaterThan(0.3);
-    expect(Math.max(...shares)).toBeLessThan(0.8);
+    // least-connections on the same trace: every backend between 26 % and 74 % of each minute, longest
+    // gap 19 s (requests pinned by long generations legitimately send the others elsewhere). A moving
+    // average of the durations gave 14-86 % and 31 s; a median over 30 s, 9 % and 29 s. Which backend
+    // takes the busier minutes depends on the first tie, so the bound holds for both.
+    const leastShare = Math.min(...shares.map((a) => Math.min(a, 1 - a)));
+    expect(leastShare).toBeGreaterThan(0.25);
     expect(longestGap).toBeLessThan(25_000);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
+import type { EngineLoad } from '../../src/metrics/engine-load.ts';
 import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
-import { LATENCY_MEMORY_MS, MIN_SAMPLES } from '../../src/state/latency-estimate.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AcquireRequest, AttemptReport } from '../../src/state/router-state.ts';
 import { policyOf } from '../support/state-policy.ts';
@@ -12,6 +12,18 @@ const spec = (id: string, over: Partial<CandidateSpec> = {}): CandidateSpec => (
   weight: 1,
   rpmLimit: null,
   maxConcurrency: null,
+  maxNumSeqs: null,
+  ...over,
+});
+
+const engineLoad = (over: Partial<EngineLoad> = {}): EngineLoad => ({
+  engine: 'vllm',
+  running: 0,
+  waiting: 0,
+  kvCacheUsage: 0,
+  promptTokens: 0,
+  generationTokens: 0,
+  maxRunning: null,
   ...over,
 });
 
@@ -130,29 +142,33 @@ describe('MemoryRouterState: routing inputs', () => {
 
   it('ignores stale engine metrics for least-waiting and falls back to in-flight counts', () => {
     const { state, picks } = setup([spec('a'), spec('b')]);
-    state.applyLoad(
-      'm',
-      'a',
-      { engine: 'vllm', running: 8, waiting: 50, kvCacheUsage: 0.9, promptTokens: 0, generationTokens: 0 },
-      T0,
-    );
+    state.applyLoad('m', 'a', engineLoad({ running: 8, waiting: 50, kvCacheUsage: 0.9 }), T0);
     expect(picks(T0 + 1000)).toEqual(['b']);
     expect(picks(T0 + 3001)).toEqual(['a', 'b']);
   });
 
-  it("learns each backend's attempt duration from successes and prefers the faster one under least-waiting", () => {
-    const { release, picks } = setup([spec('fast'), spec('slow')]);
-    for (let i = 0; i < MIN_SAMPLES; i++) {
-      release('fast', T0, { latencyMs: 500 });
-      release('slow', T0, { latencyMs: 1500 });
+  it("learns each backend's speed from its successes and prefers the faster one under least-waiting", () => {
+    const { state, acquire, release, picks } = setup([spec('fast'), spec('slow')]);
+    // One request to each per round (the other one marked tried): 100 ms to the first byte and 500 ms in
+    // all on fast, three times that on slow.
+    for (let i = 0; i < 4; i++) {
+      acquire(T0, { tried: ['slow'] });
+      acquire(T0, { tried: ['fast'] });
+      release('fast', T0 + 500, { chargedAt: T0, ttftMs: 100, latencyMs: 500 });
+      release('slow', T0 + 1500, { chargedAt: T0, ttftMs: 300, latencyMs: 1500 });
       // Failures and 4xx say nothing about speed (counted, they would make "fast" the slow one).
-      release('fast', T0, { outcome: 'failure', latencyMs: 90_000 });
-      release('fast', T0, { outcome: 'client-error', latencyMs: 90_000 });
+      acquire(T0, { tried: ['slow'] });
+      release('fast', T0 + 5, { chargedAt: T0, outcome: 'failure', latencyMs: 90_000 });
+      acquire(T0, { tried: ['slow'] });
+      release('fast', T0 + 5, { chargedAt: T0, outcome: 'client-error', latencyMs: 90_000 });
     }
+    const byId = Object.fromEntries(state.view(T0 + 2000).backends.map((b) => [b.id, b]));
+    expect(byId.fast).toMatchObject({ firstTokenMs: 100, decodeMs: 400 });
+    expect(byId.slow).toMatchObject({ firstTokenMs: 300, decodeMs: 1200 });
     // Aborted attempts are no samples either, so the estimates stay as they are during the rounds.
-    expect(picks(T0 + 1, { outcome: 'client-gone' })).toEqual(['fast']);
-    // Past the estimate's memory both are unknown again and share the traffic.
-    expect(picks(T0 + LATENCY_MEMORY_MS + 1, { outcome: 'client-gone' })).toEqual(['fast', 'slow']);
+    expect(picks(T0 + 2000, { outcome: 'client-gone' })).toEqual(['fast']);
+    // Past the estimates' memory both are unknown again and share the traffic.
+    expect(picks(T0 + 1500 + 60_001, { outcome: 'client-gone' })).toEqual(['fast', 'slow']);
   });
 
   it('answers none-healthy when every backend is down', () => {

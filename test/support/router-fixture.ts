@@ -17,6 +17,8 @@ export interface BackendEntry {
   readonly weight?: number;
   readonly rpm_limit?: number | null;
   readonly max_concurrency?: number | null;
+  readonly max_num_seqs?: number | null;
+  readonly scrape_metrics?: boolean | null;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -64,6 +66,8 @@ export function backendFileYaml(entries: readonly BackendEntry[]): string {
       rpm_limit: entry.rpm_limit ?? null,
     };
     if (entry.max_concurrency !== undefined) params.max_concurrency = entry.max_concurrency;
+    if (entry.max_num_seqs !== undefined) params.max_num_seqs = entry.max_num_seqs;
+    if (entry.scrape_metrics !== undefined) params.scrape_metrics = entry.scrape_metrics;
     return { model_name: entry.model_name, litellm_params: params };
   });
   // JSON is valid YAML, and quoting every string keeps odd names intact.
@@ -191,4 +195,21 @@ export async function waitFor(
 export async function routerAttempts(running: RunningRouter, backendId: string): Promise<number> {
   const view = await running.router.view();
   return view.backends.find((backend) => backend.id === backendId)?.attempts ?? 0;
+}
+
+/**
+ * Another client: `requests` chat completions (model `m`, `maxTokens` each) straight to a sim, not through
+ * the router, so its queue and /metrics show them. Abort the controller to let them go.
+ */
+export function occupySim(sim: SimServer, requests: number, maxTokens = 500): AbortController {
+  const controller = new AbortController();
+  for (let i = 0; i < requests; i++) {
+    fetch(`${sim.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: maxTokens }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+  }
+  return controller;
 }
