@@ -18,6 +18,21 @@ export interface UndiciTransportOptions {
 
 const REQUEST_TIMEOUT = 'LLM_ROUTER_REQUEST_TIMEOUT';
 
+/** Distinct upstream origins remembered; more than any config has, so the clear is only a backstop. */
+const MAX_ORIGINS = 1024;
+
+/**
+ * The path and query as sent upstream: the client's bytes, except that anything outside printable ASCII
+ * (which undici refuses as an invalid path) is percent-encoded, as a URL parser would.
+ */
+function requestPath(raw: string): string {
+  if (!/[^\x21-\x7e]/.test(raw)) return raw;
+  return raw.replace(/[^\x21-\x7e]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : encodeURIComponent(char);
+  });
+}
+
 /** Undici's error codes -> the core's failure union. */
 function classify(error: unknown, aborted: boolean): UpstreamFailure {
   if (aborted) return { kind: 'client-gone' };
@@ -68,16 +83,19 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.idleTimeoutMs,
   });
-  const targets = new Map<string, { origin: string; path: string }>();
+  // Keyed by the scheme://host:port prefix only: that part comes from the backend's api_base (config),
+  // while the path and query after it come from the client and must not be able to fill a cache.
+  const origins = new Map<string, string>();
   const target = (url: string) => {
-    let parsed = targets.get(url);
-    if (!parsed) {
-      const u = new URL(url);
-      parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
-      if (targets.size > 10_000) targets.clear();
-      targets.set(url, parsed);
+    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    const prefix = slash === -1 ? url : url.slice(0, slash);
+    let origin = origins.get(prefix);
+    if (origin === undefined) {
+      origin = new URL(prefix).origin;
+      if (origins.size >= MAX_ORIGINS) origins.clear();
+      origins.set(prefix, origin);
     }
-    return parsed;
+    return { origin, path: slash === -1 ? '/' : requestPath(url.slice(slash)) };
   };
 
   const once = (request: UpstreamRequest): Promise<UpstreamResponse> => {
