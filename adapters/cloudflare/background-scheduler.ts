@@ -33,10 +33,11 @@ export class BackgroundScheduler extends DurableObject<WorkerEnv> {
     await Promise.race([
       background.settled(),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, next - Date.now()));
+        timer = setTimeout(resolve, background.msUntil(next));
       }),
     ]);
     if (timer !== null) clearTimeout(timer);
-    await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    // Alarms take wall-clock times; `next` is on the router's monotonic clock.
+    await this.ctx.storage.setAlarm(Date.now() + background.msUntil(next));
   }
 }

@@ -7,6 +7,7 @@ import {
   type StateOp,
   type StateOpResult,
   type StateView,
+  systemClock,
 } from '../../src/index.ts';
 import type { WorkerEnv } from './env.ts';
 import {
@@ -39,7 +40,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
       const saved = await ctx.storage.get<PersistedBackend[]>(PERSISTED_KEY);
       if (!saved) return;
       for (const backend of saved) this.#registered.set(backend.id, backend.model);
-      restorePersisted(this.#state, saved, Date.now());
+      restorePersisted(this.#state, saved, systemClock.now());
     });
   }
 
@@ -48,7 +49,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
    * disagree by a few milliseconds, and one clock per window is what keeps the limit exact.
    */
   #now(callerNow: number): number {
-    return this.#callerClock ? callerNow : Date.now();
+    return this.#callerClock ? callerNow : systemClock.now();
   }
 
   acquire(request: AcquireRequest): AcquireResult {
@@ -73,7 +74,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
     if (changed)
       void this.ctx.storage.put(
         PERSISTED_KEY,
-        persistedBackends(this.#state.view(Date.now()), this.#registered),
+        persistedBackends(this.#state.view(systemClock.now()), this.#registered),
       );
     return results;
   }

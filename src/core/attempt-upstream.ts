@@ -80,7 +80,8 @@ export async function attemptUpstream(
     // Capped: a misconfigured or hostile upstream (`Retry-After: 86400`, a date next year) must not take
     // a backend out of rotation for longer than an operator would notice and fix it.
     const retryAfterMs = Math.min(
-      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS,
+      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), ctx.clock.wallTime()) ??
+        DEFAULT_429_HOLD_MS,
       MAX_429_HOLD_MS,
     );
     release('rate-limited', { error: 'upstream status 429', holdUntil: now + retryAfterMs });

@@ -20,7 +20,7 @@ export class ConfigStatus {
   }
 
   report(file: string, message: string): void {
-    this.#problems.set(file, { message, at: this.#clock.now() });
+    this.#problems.set(file, { message, at: this.#clock.wallTime() });
     this.#log.error('config rejected, previous version keeps running', { file, error: message });
   }
 

@@ -55,7 +55,7 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     deps.configFile ?? 'config.yaml',
     deps.saturationPollMs,
   );
-  const pool = new BackendPool(() => Math.floor(clock.now() / 1000));
+  const pool = new BackendPool(() => Math.floor(clock.wallTime() / 1000));
   const admission = new Admission();
   const configStatus = new ConfigStatus(clock, log);
   const health = new HealthRounds({

@@ -41,6 +41,7 @@ export class RouterViews {
       view: await this.view(),
       snapshot: pool.snapshot,
       now: clock.now(),
+      wallNow: clock.wallTime(),
       startedAt,
       strategy: live.config.routing.strategy,
       system: this.#deps.systemInfo(),
