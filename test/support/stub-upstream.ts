@@ -21,12 +21,20 @@ export type StubHandler = (req: IncomingMessage, res: ServerResponse, body: Buff
  */
 export async function startStubUpstream(
   handler: StubHandler,
-  options: { models?: readonly string[]; readBody?: boolean } = {},
+  options: {
+    /** Ids `GET /v1/models` lists, or a handler of its own (probes). */
+    models?: readonly string[] | StubHandler;
+    readBody?: boolean;
+  } = {},
 ): Promise<StubUpstream> {
   const requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
   let aborted = 0;
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/v1/models') {
+      if (typeof options.models === 'function') {
+        options.models(req, res, Buffer.alloc(0));
+        return;
+      }
       const data = (options.models ?? ['m']).map((id) => ({ id, object: 'model' }));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ object: 'list', data }));
