@@ -22,6 +22,7 @@ export { type ParsedBackendFile, parseBackendFile } from './config/parse-backend
 export { parseMainConfig } from './config/parse-main-config.ts';
 export { resolveSecret, type SecretSource } from './config/resolve-secret.ts';
 export { sourceOfFile } from './config/source-of-file.ts';
+export { BodyAccumulator } from './core/body-accumulator.ts';
 export { type Clock, systemClock } from './core/clock.ts';
 export { collectBody } from './core/collect-body.ts';
 export { ClientGoneError } from './core/dispatch.ts';

@@ -4,7 +4,7 @@ import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { StateView } from '../state/router-state.ts';
-import { admittedDispatch } from './admitted-dispatch.ts';
+import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
 import { applyBackendFile } from './apply-backend-file.ts';
 import type { Background } from './background.ts';
 import type { ConfigStatus } from './config-status.ts';
@@ -94,14 +94,18 @@ export class LlmRouter implements FrontDoorRouter {
     return applyBackendFile(pool, deps.state, (added) => health.probe(added), file, list, healthyUntilProbed);
   }
 
-  /** Forward one client request; errors are RouterError (rendered by the adapter) or ClientGoneError. */
-  proxy(request: ProxyRequest): Promise<ProxyResponse> {
+  /**
+   * Take a `server.max_inflight` slot for a request whose body is about to be read (the front door does
+   * this before reading); throws the 503 RouterError when full or draining.
+   */
+  admit(): AdmissionTicket {
     const { deps, admission, live, pool, health } = this.#parts;
     const { state, transport, clock, random, log } = deps;
-    return admittedDispatch(request, {
+    return admit({
       admission,
       state,
       clock,
+      log,
       maxInflight: () => live.config.server.max_inflight,
       context: () => ({
         snapshot: pool.snapshot,
@@ -115,6 +119,11 @@ export class LlmRouter implements FrontDoorRouter {
         onResponseEnd: admission.leave,
       }),
     });
+  }
+
+  /** Admit and forward one client request whose body is in hand (tests, tools). */
+  proxy(request: ProxyRequest): Promise<ProxyResponse> {
+    return this.admit().dispatch(request);
   }
 
   /** Stop admitting new requests (SIGTERM); in-flight ones continue. */

@@ -17,7 +17,8 @@ export type StubHandler = (req: IncomingMessage, res: ServerResponse, body: Buff
 
 /**
  * A programmable upstream for behaviours the simulator does not model (echoing headers, odd statuses,
- * endless streams). `GET /v1/models` answers 200 with `models` so health probes pass.
+ * endless streams). `GET /v1/models` answers 200 with `models` so health probes pass; other non-POST
+ * requests (engine /metrics scrapes) get a 404; every POST goes to `handler`.
  */
 export async function startStubUpstream(
   handler: StubHandler,
@@ -38,6 +39,12 @@ export async function startStubUpstream(
       const data = (options.models ?? ['m']).map((id) => ({ id, object: 'model' }));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ object: 'list', data }));
+      return;
+    }
+    if (req.method !== 'POST') {
+      // Engine /metrics scrapes and anything else that is not inference: this stub has none.
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"Not Found"}}');
       return;
     }
     requests.push({ path: req.url ?? '', headers: req.headers });
