@@ -74,6 +74,15 @@ export async function attemptUpstream(
     release('failure', { error: `upstream status ${status}` });
     return { kind: 'failed', failure };
   }
+  if (status === 401 || status === 403) {
+    // About the router's key for this backend, not the client's request: relaying it would show clients
+    // the hosted account's error (OpenAI's quotes the masked key) and blame their own key. Another
+    // backend may hold a working key.
+    upstream.cancel();
+    const failure: UpstreamFailure = { kind: 'credentials', status, message: `from ${backend.id}` };
+    release('failure', { error: `upstream status ${status}: backend credentials rejected` });
+    return { kind: 'failed', failure };
+  }
   if (status === 429) {
     upstream.cancel();
     const now = ctx.clock.now();

@@ -4,6 +4,8 @@ export type UpstreamFailure =
   | { readonly kind: 'connect'; readonly message: string }
   | { readonly kind: 'reset'; readonly message: string }
   | { readonly kind: 'status5xx'; readonly status: number; readonly message: string }
+  /** 401/403: the upstream refused the router's own key (the client's never goes upstream). */
+  | { readonly kind: 'credentials'; readonly status: number; readonly message: string }
   | { readonly kind: 'status429'; readonly retryAfterMs: number }
   | { readonly kind: 'client-gone' };
 
@@ -33,6 +35,8 @@ export function describeFailure(failure: UpstreamFailure): string {
       return `connection reset: ${failure.message}`;
     case 'status5xx':
       return `upstream status ${failure.status}: ${failure.message}`;
+    case 'credentials':
+      return `upstream status ${failure.status}: backend credentials rejected (${failure.message})`;
     case 'status429':
       return 'upstream status 429 (rate limited)';
     case 'client-gone':
