@@ -16,6 +16,7 @@ import type { SimServer } from '../../tools/sim/index.ts';
 import { ConfigReloader } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
+import { warnIfExposed } from './exposure-warning.ts';
 import { readConfigTexts } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
 import { PUBLIC_DIR, VERSION } from './project-files.ts';
@@ -105,6 +106,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info('llm-router listening', { url, strategy: config.routing.strategy });
+  warnIfExposed(config, log);
   // Go-router keys this service accepts but does not act on: say so once rather than let them look honoured.
   if (config.log.file) log.warn('log.file is not supported: logs go to stderr only');
   if (config.dashboard.web_port !== 0 && config.dashboard.enabled)

@@ -18,6 +18,11 @@ const ServerSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Inbound API keys; entries may be `os.environ/NAME`. Empty list = no inbound auth. */
     api_keys: z.array(z.string().min(1)).default([]),
+    /**
+     * Host names browsers may use for routes no inbound key guards (DNS-rebinding protection); IP
+     * addresses and localhost always may. `*.example.com` allows every subdomain.
+     */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
     max_body_mb: z.number().positive().default(64),
     /** 0 = unlimited concurrent client requests. */
     max_inflight: count(0),

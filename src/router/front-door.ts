@@ -4,6 +4,7 @@ import { proxyPathOf, upstreamQueryOf } from '../core/proxy-route.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { AbortSignalLike, HeaderRecord } from '../core/transport.ts';
 import type { AdmissionTicket } from './admitted-dispatch.ts';
+import type { GuardScope, HeaderLookup } from './browser-guard.ts';
 
 /** A request body as a runtime reads it: chunks kept apart, the size limit enforced as bytes arrive. */
 export interface BodySource {
@@ -35,6 +36,7 @@ export type FrontDoorResult =
 
 /** The parts of the router the front door needs (the LlmRouter facade provides them). */
 export interface FrontDoorRouter {
+  browserRefusal(header: HeaderLookup, method: string, scope: GuardScope): RouterError | null;
   authorize(authorization: string | undefined): boolean;
   maxBodyBytes(): number;
   /** A max_inflight slot, taken before the body is read; throws a RouterError when full or draining. */
@@ -42,8 +44,8 @@ export interface FrontDoorRouter {
 }
 
 /**
- * The policy of `POST /v1/*` for both runtimes, in order: route, inbound auth, admission, body (limit),
- * dispatch. Admission comes before the body so uploads in progress count against server.max_inflight.
+ * The policy of `POST /v1/*` for both runtimes, in order: route, browser guard, inbound auth, admission,
+ * body (limit), dispatch. Admission comes before the body so uploads in progress count against server.max_inflight.
  * Node's fast path and the Hono route both call this and render what it returns, so they cannot drift.
  */
 export async function serveProxy(router: FrontDoorRouter, request: InboundRequest): Promise<FrontDoorResult> {
@@ -52,8 +54,14 @@ export async function serveProxy(router: FrontDoorRouter, request: InboundReques
   const path = proxyPathOf(request.method, pathname);
   if (path === null) return { kind: 'not-proxied' };
   if (typeof path !== 'string') return { kind: 'error', error: path, close: false };
-  const authorization = request.headers.authorization;
-  if (!router.authorize(Array.isArray(authorization) ? authorization[0] : authorization))
+  const { headers } = request;
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const refusal = router.browserRefusal(header, request.method, 'api');
+  if (refusal) return { kind: 'error', error: refusal, close: false };
+  if (!router.authorize(header('authorization')))
     return { kind: 'error', error: routerErrors.invalidApiKey(), close: false };
 
   let ticket: AdmissionTicket;

@@ -1,6 +1,7 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { SecretSource } from '../config/resolve-secret.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
+import type { BrowserGuardPolicy } from './browser-guard.ts';
 import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
 import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts';
 
@@ -15,6 +16,7 @@ export class LiveConfig {
   #config: MainConfig;
   #settings: DispatchSettings;
   #auth: InboundAuth;
+  #guard: BrowserGuardPolicy;
 
   /** `file` names config.yaml in the ConfigError an unresolvable inbound key raises. */
   constructor(config: MainConfig, secrets: SecretSource, file: string, saturationPollMs?: number) {
@@ -24,6 +26,7 @@ export class LiveConfig {
     this.#config = config;
     this.#settings = dispatchSettingsFrom(config, saturationPollMs);
     this.#auth = resolveInboundAuth(config, secrets, file);
+    this.#guard = guardPolicy(config, this.#auth);
   }
 
   get config(): MainConfig {
@@ -38,11 +41,23 @@ export class LiveConfig {
     return this.#auth;
   }
 
+  get guard(): BrowserGuardPolicy {
+    return this.#guard;
+  }
+
   /** Throws ConfigError (an inbound key names an unset variable) before changing anything. */
   update(config: MainConfig): void {
     const auth = resolveInboundAuth(config, this.#secrets, this.#file);
     this.#config = config;
     this.#settings = dispatchSettingsFrom(config, this.#saturationPollMs);
     this.#auth = auth;
+    this.#guard = guardPolicy(config, auth);
   }
+}
+
+function guardPolicy(config: MainConfig, auth: InboundAuth): BrowserGuardPolicy {
+  return {
+    open: { api: auth.api === null, dashboard: auth.dashboard === null },
+    allowedHosts: config.server.allowed_hosts,
+  };
 }

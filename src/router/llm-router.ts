@@ -1,5 +1,6 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import type { RouterError } from '../core/router-error.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
@@ -7,6 +8,7 @@ import type { StateView } from '../state/router-state.ts';
 import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
 import { applyBackendFile } from './apply-backend-file.ts';
 import type { Background } from './background.ts';
+import { browserRefusal, type GuardScope, type HeaderLookup } from './browser-guard.ts';
 import type { ConfigStatus } from './config-status.ts';
 import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
@@ -61,6 +63,11 @@ export class LlmRouter implements FrontDoorRouter {
   /** Inbound auth for /v1/*: true when no keys are configured or the Bearer key matches one. */
   authorize(authorization: string | undefined): boolean {
     return this.#parts.live.auth.api?.(authorization) ?? true;
+  }
+
+  /** What a browser may not ask of this router (browser-guard.ts); null when the request may proceed. */
+  browserRefusal(header: HeaderLookup, method: string, scope: GuardScope): RouterError | null {
+    return browserRefusal(header, method, scope, this.#parts.live.guard);
   }
 
   /** Auth for the dashboard, /api/* and /metrics: dashboard.auth keys, else the API keys. */
