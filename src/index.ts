@@ -54,6 +54,7 @@ export {
 export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
+export type { HistoryPayload } from './router/router-views.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
 export {

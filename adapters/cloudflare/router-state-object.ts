@@ -17,6 +17,9 @@ import {
   restorePersisted,
 } from './persisted-health.ts';
 
+/** Batches remembered for resends: far more than one shard sees during a resend's few seconds. */
+const RECENT_BATCHES = 4096;
+
 /**
  * One shard of the router's live state (one object per model, plus a `global` one for requests that
  * never resolved a model). It holds the same MemoryRouterState the Node service uses and adds nothing but
@@ -32,6 +35,8 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
   /** Registered backend id -> model: the backends whose health is persisted. */
   readonly #registered = new Map<string, string>();
   #calls = 0;
+  /** Answers of the last RECENT_BATCHES batches, by batch id (RemoteRouterState resends a failed batch). */
+  readonly #batches = new Map<string, StateOpResult[]>();
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
@@ -62,8 +67,11 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
     return this.#state.view(this.#now(now));
   }
 
-  apply(ops: readonly StateOp[]): StateOpResult[] {
+  apply(ops: readonly StateOp[], batch?: string): StateOpResult[] {
     this.#calls++;
+    // A batch sent again because its answer was lost: answer it again, do not apply it twice.
+    const done = batch === undefined ? undefined : this.#batches.get(batch);
+    if (done) return done;
     let changed = false;
     const results = ops.map((op) => {
       const result = this.#applyOne(op);
@@ -76,6 +84,10 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
         PERSISTED_KEY,
         persistedBackends(this.#state.view(systemClock.now()), this.#registered),
       );
+    if (batch !== undefined) {
+      this.#batches.set(batch, results);
+      if (this.#batches.size > RECENT_BATCHES) this.#batches.delete(this.#batches.keys().next().value ?? '');
+    }
     return results;
   }
 

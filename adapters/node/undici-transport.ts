@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { Transport, UpstreamFailure, UpstreamRequest, UpstreamResponse } from '../../src/index.ts';
+import type { Transport, UpstreamFailure, UpstreamRequest } from '../../src/index.ts';
 import { ClientGoneError, TransportError } from '../../src/index.ts';
+import { type RequestProgress, requestProgress } from './request-progress.ts';
 import { UndiciExchange } from './undici-exchange.ts';
 
 export interface UndiciTransportOptions {
@@ -34,18 +35,19 @@ function requestPath(raw: string): string {
 }
 
 /** Undici's error codes -> the core's failure union. */
-function classify(error: unknown, aborted: boolean): UpstreamFailure {
+function classify(error: unknown, aborted: boolean, progress: RequestProgress): UpstreamFailure {
   if (aborted) return { kind: 'client-gone' };
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = error instanceof Error ? error.message : String(error);
+  const { sent } = progress;
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return { kind: 'timeout', phase: 'connect', message };
+      return { kind: 'timeout', phase: 'connect', message, sent: false };
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return { kind: 'timeout', phase: 'headers', message };
+      return { kind: 'timeout', phase: 'headers', message, sent };
     case 'UND_ERR_BODY_TIMEOUT':
     case REQUEST_TIMEOUT:
-      return { kind: 'timeout', phase: 'body', message };
+      return { kind: 'timeout', phase: 'body', message, sent };
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -53,11 +55,11 @@ function classify(error: unknown, aborted: boolean): UpstreamFailure {
     case 'ENETUNREACH':
       return { kind: 'connect', message: code };
     default:
-      return { kind: 'reset', message: code || message };
+      return { kind: 'reset', message: code || message, sent };
   }
 }
 
-/** A reset before any response: typically the upstream closed an idle keep-alive socket we reused. */
+/** A reset or close before any response: on a reused socket, the upstream closed it while it was idle. */
 function isStaleSocket(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
@@ -98,10 +100,10 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     return { origin, path: slash === -1 ? '/' : requestPath(url.slice(slash)) };
   };
 
-  const once = (request: UpstreamRequest): Promise<UpstreamResponse> => {
+  const once = (request: UpstreamRequest): UndiciExchange => {
     const { origin, path } = target(request.url);
     const chunks = request.body;
-    const exchange = new UndiciExchange();
+    const exchange = new UndiciExchange(requestProgress(path));
     const { signal } = request;
     const onAbort = () => exchange.abort(new ClientGoneError('client disconnected'));
     signal.addEventListener('abort', onAbort);
@@ -134,23 +136,28 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
       exchange,
     );
     if (signal.aborted) onAbort();
-    return exchange.head;
+    return exchange;
   };
 
   return {
     async send(request) {
+      const first = once(request);
       try {
-        return await once(request);
+        return await first.head;
       } catch (error) {
-        if (isStaleSocket(error) && !request.signal.aborted) {
-          // Retry once on a fresh socket: nothing was answered, so this is the pool's fault, not the backend's.
+        // Sent once more at once only when the socket was a pooled keep-alive one that broke before any
+        // answer: the upstream closed it while idle, just as the request went out, and never read it (Go's
+        // net/http rule). On a fresh socket the same error means the backend may have the request, and
+        // whether it is sent again is retry.after_send's decision, elsewhere.
+        if (isStaleSocket(error) && first.progress.reusedSocket && !request.signal.aborted) {
+          const second = once(request);
           try {
-            return await once(request);
-          } catch (second) {
-            throw new TransportError(classify(second, request.signal.aborted));
+            return await second.head;
+          } catch (again) {
+            throw new TransportError(classify(again, request.signal.aborted, second.progress));
           }
         }
-        throw new TransportError(classify(error, request.signal.aborted));
+        throw new TransportError(classify(error, request.signal.aborted, first.progress));
       }
     },
     close: () => agent.close(),

@@ -6,6 +6,7 @@ import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { GuardScope } from '../router/browser-guard.ts';
 import { serveProxy } from '../router/front-door.ts';
 import type { LlmRouter } from '../router/llm-router.ts';
+import type { HistoryPayload } from '../router/router-views.ts';
 import { errorResponse, jsonResponse } from './json-response.ts';
 import { proxyResponseToWeb } from './proxy-response-to-web.ts';
 
@@ -14,6 +15,11 @@ export interface AppOptions {
   readonly log: Logger;
   /** Static dashboard files (public/); each runtime brings its own reader. */
   readonly serveStatic?: (path: string) => Promise<Response | null>;
+  /**
+   * Where `/api/history` comes from when this instance does not sample it itself (Workers: the one
+   * scheduler object samples on its alarm). Default: the router's own samples.
+   */
+  readonly history?: () => Promise<HistoryPayload>;
 }
 
 /** Methods each known path accepts, for 405 + Allow. */
@@ -75,10 +81,11 @@ export function createApp(options: AppOptions): Hono {
     return jsonResponse(await router.dashboard(), 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/api/history', (c) => {
+  const history = options.history ?? (() => Promise.resolve(router.history()));
+  app.get('/api/history', async (c) => {
     const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
-    return jsonResponse(router.history(), 200, { 'cache-control': 'no-store' });
+    return jsonResponse(await history(), 200, { 'cache-control': 'no-store' });
   });
 
   app.post('/v1/*', async (c) => {

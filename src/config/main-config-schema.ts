@@ -12,6 +12,10 @@ export type LogLevel = z.infer<typeof LogLevelSchema>;
 
 export const RateLimitModeSchema = z.enum(['reject', 'wait']);
 
+/** retry.after_send: whether a request that may already have run on a backend is sent again (docs). */
+export const AfterSendModeSchema = z.enum(['never', 'idempotent-safe', 'always']);
+export type AfterSendMode = z.infer<typeof AfterSendModeSchema>;
+
 const ServerSchema = z
   .strictObject({
     host: z.string().min(1).default('0.0.0.0'),
@@ -80,6 +84,7 @@ const RetrySchema = z
     max_delay_ms: z.number().nonnegative().default(5000),
     jitter_factor: z.number().min(0).max(1).default(0.2),
     failure_threshold: z.number().int().positive().default(3),
+    after_send: AfterSendModeSchema.default('idempotent-safe'),
   })
   .prefault({});
 

@@ -15,7 +15,7 @@ import {
 
 type Release = (
   outcome: AttemptOutcome,
-  extra: { ttftMs?: number | null; error?: string; holdUntil?: number },
+  extra: { ttftMs?: number | null; error?: string; holdUntil?: number; failure?: UpstreamFailure },
 ) => void;
 type RecordRequest = (
   outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
@@ -61,9 +61,13 @@ export async function attemptUpstream(
       ? { kind: 'client-gone' }
       : error instanceof TransportError
         ? error.failure
-        : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
+        : { kind: 'reset', message: error instanceof Error ? error.message : String(error), sent: true };
     if (failure.kind === 'client-gone') release('client-gone', {});
-    else release(neverReachedBackend(failure) ? 'not-sent' : 'failure', { error: describeFailure(failure) });
+    else
+      release(neverReachedBackend(failure) ? 'not-sent' : 'failure', {
+        error: describeFailure(failure),
+        failure,
+      });
     return { kind: 'failed', failure };
   }
 
@@ -71,7 +75,7 @@ export async function attemptUpstream(
   if (status >= 500) {
     upstream.cancel();
     const failure: UpstreamFailure = { kind: 'status5xx', status, message: `from ${backend.id}` };
-    release('failure', { error: `upstream status ${status}` });
+    release('failure', { error: `upstream status ${status}`, failure });
     return { kind: 'failed', failure };
   }
   if (status === 401 || status === 403) {

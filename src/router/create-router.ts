@@ -12,6 +12,7 @@ import type { Random } from '../core/random.ts';
 import type { Transport } from '../core/transport.ts';
 import type { SystemInfo } from '../metrics/dashboard-data.ts';
 import type { RouterState } from '../state/router-state.ts';
+import type { RuntimeTuning } from './dispatch-settings-from.ts';
 import { LlmRouter } from './llm-router.ts';
 
 /** What a runtime brings; everything else about building a router is the same everywhere. */
@@ -29,7 +30,7 @@ export interface RouterRuntime<T extends Transport = Transport> {
   state(config: MainConfig, models: () => readonly string[]): RouterState;
   /** See LlmRouterDeps. */
   readonly sharedRounds?: boolean;
-  readonly saturationPollMs?: number;
+  readonly tuning?: RuntimeTuning;
 }
 
 export interface CreatedRouter<T extends Transport = Transport> {
@@ -65,7 +66,7 @@ export async function createRouter<T extends Transport>(
     configFile: texts.mainFile,
     systemInfo: runtime.systemInfo,
     ...(runtime.sharedRounds === undefined ? {} : { sharedRounds: runtime.sharedRounds }),
-    ...(runtime.saturationPollMs === undefined ? {} : { saturationPollMs: runtime.saturationPollMs }),
+    ...(runtime.tuning === undefined ? {} : { tuning: runtime.tuning }),
   });
   for (const file of files) {
     for (const warning of file.warnings) log.warn(warning);

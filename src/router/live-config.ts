@@ -2,7 +2,7 @@ import type { MainConfig } from '../config/main-config-schema.ts';
 import type { SecretSource } from '../config/resolve-secret.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
 import type { BrowserGuardPolicy } from './browser-guard.ts';
-import { dispatchSettingsFrom } from './dispatch-settings-from.ts';
+import { dispatchSettingsFrom, type RuntimeTuning } from './dispatch-settings-from.ts';
 import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts';
 
 /**
@@ -12,19 +12,19 @@ import { type InboundAuth, resolveInboundAuth } from './resolve-inbound-auth.ts'
 export class LiveConfig {
   readonly #secrets: SecretSource;
   readonly #file: string;
-  readonly #saturationPollMs: number | undefined;
+  readonly #tuning: RuntimeTuning;
   #config: MainConfig;
   #settings: DispatchSettings;
   #auth: InboundAuth;
   #guard: BrowserGuardPolicy;
 
   /** `file` names config.yaml in the ConfigError an unresolvable inbound key raises. */
-  constructor(config: MainConfig, secrets: SecretSource, file: string, saturationPollMs?: number) {
+  constructor(config: MainConfig, secrets: SecretSource, file: string, tuning: RuntimeTuning = {}) {
     this.#secrets = secrets;
     this.#file = file;
-    this.#saturationPollMs = saturationPollMs;
+    this.#tuning = tuning;
     this.#config = config;
-    this.#settings = dispatchSettingsFrom(config, saturationPollMs);
+    this.#settings = dispatchSettingsFrom(config, tuning);
     this.#auth = resolveInboundAuth(config, secrets, file);
     this.#guard = guardPolicy(config, this.#auth);
   }
@@ -49,7 +49,7 @@ export class LiveConfig {
   update(config: MainConfig): void {
     const auth = resolveInboundAuth(config, this.#secrets, this.#file);
     this.#config = config;
-    this.#settings = dispatchSettingsFrom(config, this.#saturationPollMs);
+    this.#settings = dispatchSettingsFrom(config, this.#tuning);
     this.#auth = auth;
     this.#guard = guardPolicy(config, auth);
   }

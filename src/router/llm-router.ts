@@ -14,7 +14,7 @@ import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
 import { type ModelObject, modelList, modelObject } from './model-list.ts';
 import { assembleRouter, type LlmRouterDeps, type RouterParts } from './router-parts.ts';
-import type { RouterDashboard, RouterViews } from './router-views.ts';
+import type { HistoryPayload, RouterDashboard } from './router-views.ts';
 
 /**
  * The routing core as adapters see it: one facade over the pool, live config, admission, health and
@@ -151,7 +151,7 @@ export class LlmRouter implements FrontDoorRouter {
     return this.#parts.views.dashboard();
   }
 
-  history(): ReturnType<RouterViews['history']> {
+  history(): HistoryPayload {
     return this.#parts.views.history();
   }
 

@@ -10,6 +10,7 @@ import type { RouterState } from '../state/router-state.ts';
 import { Admission } from './admission.ts';
 import { Background } from './background.ts';
 import { ConfigStatus } from './config-status.ts';
+import type { RuntimeTuning } from './dispatch-settings-from.ts';
 import { EjectionProbes } from './ejection-probes.ts';
 import { HealthRounds } from './health-rounds.ts';
 import { LiveConfig } from './live-config.ts';
@@ -31,8 +32,8 @@ export interface LlmRouterDeps {
   readonly systemInfo: () => SystemInfo;
   /** Health rounds run outside this instance (Workers): see HealthRoundsDeps.sharedRounds. */
   readonly sharedRounds?: boolean;
-  /** How often a request waiting on saturated backends asks the state again (default 20 ms). */
-  readonly saturationPollMs?: number;
+  /** Saturation poll period and attempt leases, where the runtime needs other than the defaults. */
+  readonly tuning?: RuntimeTuning;
 }
 
 /** The modules an LlmRouter is made of, wired to each other once. */
@@ -49,12 +50,7 @@ export interface RouterParts {
 
 export function assembleRouter(deps: LlmRouterDeps): RouterParts {
   const { clock, log, state, transport } = deps;
-  const live = new LiveConfig(
-    deps.config,
-    deps.secrets,
-    deps.configFile ?? 'config.yaml',
-    deps.saturationPollMs,
-  );
+  const live = new LiveConfig(deps.config, deps.secrets, deps.configFile ?? 'config.yaml', deps.tuning);
   const pool = new BackendPool(() => Math.floor(clock.wallTime() / 1000));
   const admission = new Admission();
   const configStatus = new ConfigStatus(clock, log);

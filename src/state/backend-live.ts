@@ -28,6 +28,7 @@ export class BackendLive {
   lastError: string | null = null;
   lastErrorAt = 0;
   lastChangeAt = 0;
+  leasesExpired = 0;
   retired = false;
 
   constructor(id: string, healthy: boolean) {

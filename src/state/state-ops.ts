@@ -1,6 +1,7 @@
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import type {
   AttemptReport,
+  BlameReport,
   ClientRequestRecord,
   HealthTransition,
   ProbeReport,
@@ -19,8 +20,16 @@ export type StateOp =
       readonly entries: readonly { id: string; healthy: boolean }[];
     }
   | { readonly op: 'retire'; readonly model: string; readonly ids: readonly string[] }
-  | { readonly op: 'firstByte'; readonly model: string; readonly id: string }
+  | { readonly op: 'firstByte'; readonly model: string; readonly id: string; readonly lease?: string }
+  | {
+      readonly op: 'renew';
+      readonly model: string;
+      readonly lease: string;
+      readonly leaseMs: number;
+      readonly now: number;
+    }
   | { readonly op: 'release'; readonly report: AttemptReport }
+  | { readonly op: 'blame'; readonly report: BlameReport }
   | { readonly op: 'applyProbe'; readonly report: ProbeReport }
   | {
       readonly op: 'applyLoad';
@@ -31,7 +40,7 @@ export type StateOp =
     }
   | { readonly op: 'recordRequest'; readonly record: ClientRequestRecord };
 
-/** One answer per op, in order: a transition for release/applyProbe, null otherwise. */
+/** One answer per op, in order: a transition for release/blame/applyProbe, null otherwise. */
 export type StateOpResult = HealthTransition | null;
 
 /**
@@ -49,9 +58,13 @@ export function applyStateOp(
     case 'retire':
       return voidOf(state.retire(op.model, op.ids));
     case 'firstByte':
-      return voidOf(state.firstByte(op.model, op.id));
+      return voidOf(state.firstByte(op.model, op.id, op.lease));
+    case 'renew':
+      return voidOf(state.renew(op.model, op.lease, op.leaseMs, now(op.now)));
     case 'release':
       return state.release({ ...op.report, now: now(op.report.now) });
+    case 'blame':
+      return state.blame({ ...op.report, now: now(op.report.now) });
     case 'applyProbe':
       return state.applyProbe({ ...op.report, now: now(op.report.now) });
     case 'applyLoad':

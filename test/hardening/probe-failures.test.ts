@@ -29,7 +29,7 @@ describe('probe failures', () => {
 
   beforeAll(async () => {
     // Answers neither /models nor /metrics (anything but an inference POST hangs).
-    hanging = await startStubUpstream(() => {}, { models: () => {} });
+    hanging = await startStubUpstream(() => {}, { models: () => {}, get: () => {} });
     flooding = await startStubUpstream((_req, res) => res.end('{}'), { models: (_req, res) => endless(res) });
     router = await startTestRouter({
       main: { health_check: { timeout: 0.4, failure_threshold: 1, verify_model: true } },

@@ -26,6 +26,8 @@ export async function startStubUpstream(
     /** Ids `GET /v1/models` lists, or a handler of its own (probes). */
     models?: readonly string[] | StubHandler;
     readBody?: boolean;
+    /** Any other non-POST request (engine /metrics scrapes); default: 404. */
+    get?: StubHandler;
   } = {},
 ): Promise<StubUpstream> {
   const requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
@@ -37,11 +39,16 @@ export async function startStubUpstream(
         return;
       }
       const data = (options.models ?? ['m']).map((id) => ({ id, object: 'model' }));
-      res.writeHead(200, { 'content-type': 'application/json' });
+      // Probes never leave a pooled socket behind: a test's first POST goes out on a fresh socket.
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify({ object: 'list', data }));
       return;
     }
     if (req.method !== 'POST') {
+      if (options.get) {
+        options.get(req, res, Buffer.alloc(0));
+        return;
+      }
       // Engine /metrics scrapes and anything else that is not inference: this stub has none.
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"Not Found"}}');
