@@ -212,7 +212,7 @@ export function fuzzCase(random: Random, host: string): FuzzCase {
   if (kind === 'headers')
     for (let i = int(random, 4); i > 0; i--) headers.push(pick(random, ODD_HEADERS).join(': '));
   const body = Buffer.from(method === 'GET' && random() < 0.8 ? '' : chatBody(random), 'latin1');
-  let framed = body;
+  let framed: Buffer = body;
   const framing =
     kind === 'chunked'
       ? 'chunked'
