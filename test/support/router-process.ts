@@ -42,12 +42,17 @@ export async function startRouterProcess(options: {
   main?: ConfigTree;
   backends: readonly BackendEntry[];
   args?: readonly string[];
+  env?: Readonly<Record<string, string>>;
 }): Promise<RouterProcess> {
   const port = await freePort();
   const config = await writeConfigDir({ main: options.main ?? {}, backends: options.backends });
-  const proc = spawnCli(['-config', config.configPath, '-port', String(port), ...(options.args ?? [])]);
+  const proc = spawnCli(
+    ['-config', config.configPath, '-port', String(port), ...(options.args ?? [])],
+    options.env,
+  );
   const url = `http://127.0.0.1:${port}`;
-  if (!(await answers200(url, '/ready', 20_000))) {
+  const ready = await Promise.race([answers200(url, '/ready', 20_000), proc.exited.then(() => false)]);
+  if (!ready) {
     proc.child.kill('SIGKILL');
     await config.remove();
     throw new Error(`router did not become ready; stderr:\n${proc.stderr()}`);
