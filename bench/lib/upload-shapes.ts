@@ -16,6 +16,21 @@ export const UPLOAD_SHAPES: readonly UploadShape[] = [
   'slow-drip',
 ];
 
+/**
+ * Requests held in flight at once and payload per request, per shape, sized so that each shape's
+ * payload is large next to a process's RSS noise and every shape uploads in a few seconds on a loaded
+ * machine: 1-byte chunks cost six wire bytes and a parser event per payload byte, a drip a timer tick
+ * per 512 bytes.
+ */
+export const UPLOAD_PLAN: Readonly<Record<UploadShape, { readonly count: number; readonly bytes: number }>> =
+  {
+    'content-length': { count: 8, bytes: 4 * 1024 * 1024 },
+    'chunked-64k': { count: 8, bytes: 4 * 1024 * 1024 },
+    'chunked-1k': { count: 8, bytes: 4 * 1024 * 1024 },
+    'chunked-1b': { count: 4, bytes: 512 * 1024 },
+    'slow-drip': { count: 8, bytes: 256 * 1024 },
+  };
+
 const CHUNK_SIZE: Partial<Record<UploadShape, number>> = {
   'chunked-1b': 1,
   'chunked-1k': 1024,

@@ -1,6 +1,7 @@
 import type { AttemptOutcome, Lease, MaybePromise } from '../state/router-state.ts';
 import type { DispatchContext } from './dispatch.ts';
 import type { FailureVerdicts } from './failure-verdicts.ts';
+import { quietly } from './quietly.ts';
 import type { UpstreamFailure } from './upstream-failure.ts';
 
 export interface ReleaseExtra {
@@ -57,7 +58,7 @@ export class AttemptSlot {
 
   readonly firstByte = (): void => {
     this.#sawFirstByte = true;
-    this.#settle(this.#ctx.state.firstByte(this.#model, this.id, this.#lease?.id), 'firstByte');
+    this.#quietly(() => this.#ctx.state.firstByte(this.#model, this.id, this.#lease?.id), 'firstByte');
   };
 
   readonly release = (outcome: AttemptOutcome, extra: ReleaseExtra): void => {
@@ -68,28 +69,31 @@ export class AttemptSlot {
     const done = clock.now();
     const deferJudgement =
       outcome === 'failure' && extra.failure !== undefined && this.#verdicts.defer(this.id, extra.failure);
-    const change = this.#settle(
-      state.release({
-        sawFirstByte: this.#sawFirstByte,
-        model: this.#model,
-        id: this.id,
-        now: done,
-        outcome,
-        chargedAt: this.#chargedAt,
-        latencyMs: done - this.#sentAt,
-        ttftMs: extra.ttftMs ?? null,
-        policy: settings.statePolicy,
-        ...(this.#lease ? { lease: this.#lease.id } : {}),
-        ...(extra.error === undefined ? {} : { error: extra.error }),
-        ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
-        ...(deferJudgement ? { deferJudgement } : {}),
-      }),
+    const change = this.#quietly(
+      () =>
+        state.release({
+          sawFirstByte: this.#sawFirstByte,
+          model: this.#model,
+          id: this.id,
+          now: done,
+          outcome,
+          chargedAt: this.#chargedAt,
+          latencyMs: done - this.#sentAt,
+          ttftMs: extra.ttftMs ?? null,
+          policy: settings.statePolicy,
+          ...(this.#lease ? { lease: this.#lease.id } : {}),
+          ...(extra.error === undefined ? {} : { error: extra.error }),
+          ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
+          ...(deferJudgement ? { deferJudgement } : {}),
+        }),
       'release',
     );
-    // Releases happen outside the request's await chain (end of stream), so resolve lazily.
-    void change.then((transition) => {
-      if (transition) this.#ctx.onHealthChange(transition);
-    });
+    // Releases happen outside the request's await chain (end of stream): report a change after it.
+    if (change instanceof Promise)
+      void change.then((transition) => {
+        if (transition) this.#ctx.onHealthChange(transition);
+      });
+    else if (change) queueMicrotask(() => this.#ctx.onHealthChange(change));
   };
 
   /** Renew the lease every third of its length until released (Workers only; Node states lease nothing). */
@@ -104,15 +108,13 @@ export class AttemptSlot {
       } catch {
         return;
       }
-      await this.#settle(state.renew(this.#model, lease.id, leaseMs, clock.now()), 'renew');
+      await this.#quietly(() => state.renew(this.#model, lease.id, leaseMs, clock.now()), 'renew');
     }
   }
 
-  /** A state call's answer, or null when it failed (logged: the lease bounds what a lost call costs). */
-  #settle<T>(call: MaybePromise<T>, what: string): Promise<T | null> {
-    return Promise.resolve(call).catch((error: unknown) => {
-      this.#ctx.log.warn(`state ${what} failed`, { backend: this.id, error: String(error) });
-      return null;
-    });
+  #quietly<T>(call: () => MaybePromise<T>, what: string): MaybePromise<T | null> {
+    return quietly(call, (error) =>
+      this.#ctx.log.warn(`state ${what} failed`, { backend: this.id, error: String(error) }),
+    );
   }
 }

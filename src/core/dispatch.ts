@@ -9,6 +9,7 @@ import type { DispatchSettings } from './dispatch-settings.ts';
 import { FailureVerdicts } from './failure-verdicts.ts';
 import type { Logger } from './logger.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
+import { quietly } from './quietly.ts';
 import type { Random } from './random.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
@@ -87,18 +88,19 @@ async function attemptLoop(
     outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
     status: number,
     ttft: number | null,
-  ) => {
-    const recorded = state.recordRequest({
-      model,
-      outcome,
-      status,
-      latencyMs: clock.now() - started,
-      ttftMs: ttft,
-      attempts: tried.length,
-    });
-    if (recorded instanceof Promise)
-      recorded.catch((error: unknown) => ctx.log.warn('request statistics lost', { error: String(error) }));
-  };
+  ) =>
+    quietly(
+      () =>
+        state.recordRequest({
+          model,
+          outcome,
+          status,
+          latencyMs: clock.now() - started,
+          ttftMs: ttft,
+          attempts: tried.length,
+        }),
+      (error) => ctx.log.warn('request statistics lost', { error: String(error) }),
+    );
 
   while (true) {
     if (request.signal.aborted) throw new ClientGoneError('client disconnected');
@@ -198,14 +200,13 @@ function blame(ctx: DispatchContext, model: string, ids: readonly string[]): voi
       reason: 'request failures',
       policy: ctx.settings.statePolicy,
     };
-    Promise.resolve()
-      .then(() => ctx.state.blame(report))
-      .then(
-        (transition) => {
-          if (transition) ctx.onHealthChange(transition);
-        },
-        (error: unknown) => ctx.log.warn('state blame failed', { backend: id, error: String(error) }),
-      );
+    const change = quietly(
+      () => ctx.state.blame(report),
+      (error) => ctx.log.warn('state blame failed', { backend: id, error: String(error) }),
+    );
+    void Promise.resolve(change).then((transition) => {
+      if (transition) ctx.onHealthChange(transition);
+    });
   }
 }
 

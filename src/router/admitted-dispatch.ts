@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { ClientGoneError, type DispatchContext, dispatch } from '../core/dispatch.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import { quietly } from '../core/quietly.ts';
 import { RouterError } from '../core/router-error.ts';
 import type { ClientOutcome, ClientRequestRecord, RouterState } from '../state/router-state.ts';
 import type { Admission } from './admission.ts';
@@ -34,15 +35,11 @@ export interface AdmissionTicket {
 export function admit(deps: AdmittedDispatchDeps): AdmissionTicket {
   const { admission, clock } = deps;
   const started = clock.now();
-  const lost = (error: unknown) => deps.log.warn('request statistics lost', { error: String(error) });
-  const record = (entry: ClientRequestRecord) => {
-    try {
-      const recorded = deps.state.recordRequest(entry);
-      if (recorded instanceof Promise) recorded.catch(lost);
-    } catch (error) {
-      lost(error);
-    }
-  };
+  const record = (entry: ClientRequestRecord) =>
+    quietly(
+      () => deps.state.recordRequest(entry),
+      (error) => deps.log.warn('request statistics lost', { error: String(error) }),
+    );
   try {
     admission.enter(deps.maxInflight());
   } catch (error) {

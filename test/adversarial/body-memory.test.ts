@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatBodyOfSize, sendShaped, type UploadShape } from '../../bench/lib/upload-shapes.ts';
+import { RssSampler } from '../../bench/lib/proc-stats.ts';
+import { chatBodyOfSize, sendShaped, UPLOAD_PLAN, type UploadShape } from '../../bench/lib/upload-shapes.ts';
 import { killAllCli } from '../support/cli.ts';
 import { waitFor } from '../support/router-fixture.ts';
-import { type RouterProcess, rssPeak, startRouterProcess } from '../support/router-process.ts';
+import { type RouterProcess, startRouterProcess } from '../support/router-process.ts';
 import { type StubUpstream, startStubUpstream } from '../support/stub-upstream.ts';
 
 const MiB = 1024 * 1024;
@@ -14,15 +15,6 @@ const MiB = 1024 * 1024;
  */
 const MULTIPLE = 3;
 const ALLOWANCE = 24 * MiB;
-
-/** Concurrent requests and payload per request, per shape: 1-byte chunks cost six wire bytes and an event each. */
-const PLAN: Record<UploadShape, { count: number; bytes: number }> = {
-  'content-length': { count: 8, bytes: 4 * MiB },
-  'chunked-64k': { count: 8, bytes: 4 * MiB },
-  'chunked-1k': { count: 8, bytes: 4 * MiB },
-  'chunked-1b': { count: 4, bytes: 512 * 1024 },
-  'slow-drip': { count: 8, bytes: 256 * 1024 },
-};
 
 /**
  * Issue 10, item 1 and the adversarial memory bound: a chunked upload of 1-byte chunks took the router
@@ -59,7 +51,7 @@ describe('router memory per in-flight request, by body transfer shape', () => {
     for (const answer of held.splice(0)) answer();
   };
 
-  it.each(Object.entries(PLAN) as [UploadShape, { count: number; bytes: number }][])(
+  it.each(Object.entries(UPLOAD_PLAN) as [UploadShape, { count: number; bytes: number }][])(
     '%s',
     async (shape, { count, bytes }) => {
       // A fresh process per shape: RSS never shrinks, so a shape measured after another would reuse the
@@ -69,7 +61,6 @@ describe('router memory per in-flight request, by body transfer shape', () => {
         main: { server: { max_body_mb: 64 }, log: { level: 'warn' } },
         backends: [{ model_name: 'm', api_base: upstream.url }],
       });
-      const { rss } = router;
       const url = `${router.url}/v1/chat/completions`;
       // Warm the path for this shape, then measure from a settled baseline.
       const warm = sendShaped(url, chatBodyOfSize('m', 64 * 1024), shape);
@@ -78,8 +69,8 @@ describe('router memory per in-flight request, by body transfer shape', () => {
       expect((await warm).status).toBe(200);
 
       bodiesIn = 0;
-      const baseline = rss();
-      const peak = rssPeak(rss);
+      const baseline = router.rss();
+      const peak = new RssSampler(router.pid, 10);
       const body = chatBodyOfSize('m', bytes);
       const answers = Array.from({ length: count }, () => sendShaped(url, body, shape));
       const arrived = await waitFor(() => bodiesIn === count, 40_000, 20);

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RssSampler } from '../../bench/lib/proc-stats.ts';
 import { createSeededRandom } from '../../src/core/random.ts';
 import { killAllCli } from '../support/cli.ts';
-import { type RouterProcess, rssPeak, startRouterProcess } from '../support/router-process.ts';
+import { type RouterProcess, startRouterProcess } from '../support/router-process.ts';
 import { type StubUpstream, startStubUpstream } from '../support/stub-upstream.ts';
 import { type FuzzCase, fuzzCase } from './fuzz-cases.ts';
 
@@ -97,7 +98,7 @@ describe('raw-socket HTTP fuzz against the router process', () => {
     const cases = Array.from({ length: CASES }, () => fuzzCase(random, `127.0.0.1:${router.port}`));
     const pid = router.pid;
     const baseline = router.rss();
-    const peak = rssPeak(router.rss, 50);
+    const peak = new RssSampler(router.pid, 50);
     const results: CaseResult[] = [];
     let next = 0;
     await Promise.all(

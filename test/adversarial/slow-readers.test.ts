@@ -1,8 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RssSampler } from '../../bench/lib/proc-stats.ts';
 import { killAllCli } from '../support/cli.ts';
 import { waitFor } from '../support/router-fixture.ts';
-import { type RouterProcess, rssPeak, startRouterProcess } from '../support/router-process.ts';
+import { type RouterProcess, startRouterProcess } from '../support/router-process.ts';
 import { metricValue } from '../support/sse.ts';
 import { type StubUpstream, startStubUpstream } from '../support/stub-upstream.ts';
 
@@ -82,7 +83,7 @@ describe(`${STREAMS} slow-reader streams through the router process`, () => {
 
   it('bounded memory, no leaked listeners, and every upstream cancelled when its client goes', async () => {
     const baseline = router.rss();
-    const peak = rssPeak(router.rss, 100);
+    const peak = new RssSampler(router.pid, 100);
     const sockets: Socket[] = [];
     for (let i = 0; i < STREAMS; i += 100)
       sockets.push(...(await Promise.all(Array.from({ length: 100 }, open))));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { rssBytes } from '../../bench/lib/proc-stats.ts';
 import { answers200, type CliProcess, freePort, spawnCli } from './cli.ts';
 import { type BackendEntry, type ConfigDir, type ConfigTree, writeConfigDir } from './router-fixture.ts';
 
@@ -14,27 +14,6 @@ export interface RouterProcess {
   /** Whether the process is still the one started (not exited). */
   alive(): boolean;
   close(): Promise<void>;
-}
-
-export function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) * 1024;
-}
-
-/** Samples `rss()` every `everyMs` until stopped; `stop()` resolves with the peak seen. */
-export function rssPeak(read: () => number, everyMs = 10): { stop(): number } {
-  let peak = read();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, read());
-  }, everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, read());
-    },
-  };
 }
 
 /** Starts the CLI on a config dir (test defaults merged with `main`) and waits for `/ready`. */
@@ -68,7 +47,7 @@ export async function startRouterProcess(options: {
     pid,
     proc,
     config,
-    rss: () => rssOf(pid),
+    rss: () => rssBytes(pid),
     alive: () => !exited,
     async close() {
       if (!exited) {
