@@ -32,7 +32,8 @@ export class FailureVerdicts {
    * The backends to count the pending failures against, now that the request is over: each at most
    * once, since one request's retries must not add up to an ejection on their own.
    */
-  settle(answered: boolean): string[] {
+  settle(answered: boolean): readonly string[] {
+    if (this.#pending.length === 0) return NONE;
     const pending = this.#pending.splice(0);
     const blamed = answered
       ? pending
@@ -42,6 +43,8 @@ export class FailureVerdicts {
     return [...new Set(blamed.map((entry) => entry.id))];
   }
 }
+
+const NONE: readonly string[] = [];
 
 /** How a failure looked, when the request itself may have caused it; null when it cannot have. */
 function signatureOf(failure: UpstreamFailure): string | null {

@@ -59,7 +59,8 @@ const DROP_DOWNSTREAM: ReadonlySet<string> = new Set(HEADER_POLICY.response.drop
 
 /** Header names a `Connection` header lists: connection-specific for this hop only (RFC 9110 §7.6.1). */
 function connectionNamed(value: string | string[] | undefined): ReadonlySet<string> | null {
-  if (value === undefined) return null;
+  // The common values name no header: answer them without splitting (every keep-alive response has one).
+  if (value === undefined || value === 'keep-alive' || value === 'close') return null;
   const names = (Array.isArray(value) ? value.join(',') : value)
     .split(',')
     .map((name) => name.trim().toLowerCase())
