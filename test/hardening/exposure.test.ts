@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warnIfExposed } from '../../adapters/node/exposure-warning.ts';
@@ -8,35 +7,25 @@ import { parseMainConfig } from '../../src/config/parse-main-config.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { capturingLogger } from '../reliability/support.ts';
 import { REPO_ROOT } from '../support/cli.ts';
+import { errorCodeOf, rawRequest } from '../support/raw-http.ts';
 import { closeAll, startSims, startTestRouter, type TestRouter } from '../support/router-fixture.ts';
 
 const BODY = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
 
 /** A request with exact headers (fetch sets its own Origin, Host and Sec-Fetch-* rules). */
-function raw(
+async function raw(
   base: string,
   method: 'GET' | 'POST',
   path: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; code: string | undefined }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method, agent: false, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-        } catch {}
-        resolve({ status: res.statusCode ?? 0, code });
-      });
-    });
-    req.on('error', reject);
-    req.end(method === 'POST' ? BODY : undefined);
+  const answer = await rawRequest(base, {
+    method,
+    path,
+    headers,
+    ...(method === 'POST' ? { body: BODY } : {}),
   });
+  return { status: answer.status, code: errorCodeOf(answer.text) };
 }
 
 const post = (base: string, headers: Record<string, string>) =>

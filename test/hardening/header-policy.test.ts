@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_POLICY } from '../../src/core/forward-headers.ts';
 import { REPO_ROOT } from '../support/cli.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { startTestRouter, type TestRouter } from '../support/router-fixture.ts';
 import { type StubUpstream, startStubUpstream } from '../support/stub-upstream.ts';
 
@@ -10,37 +10,17 @@ const BODY = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'h
 const MASKED = 'sk-proj-****************************abcd';
 
 /** POST with exact headers (fetch would refuse or rewrite Connection and Cookie). */
-function rawPost(
-  base: string,
-  model: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  const { hostname, port } = new URL(base);
+function rawPost(base: string, model: string, headers: Record<string, string>) {
   const body = BODY.replace('"m"', JSON.stringify(model));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname,
-        port,
-        path: '/v1/chat/completions',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  return rawRequest(base, {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      ...headers,
+    },
+    body,
   });
 }
 
