@@ -146,9 +146,9 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         return await first.head;
       } catch (error) {
         // Sent once more at once only when the socket was a pooled keep-alive one that broke before any
-        // answer: the upstream closed it while idle, just as the request went out, and never read it (Go's
-        // net/http rule). On a fresh socket the same error means the backend may have the request, and
-        // whether it is sent again is retry.after_send's decision, elsewhere.
+        // answer: the upstream closed it while idle, just as the request went out, and never read it (the
+        // race keep_alive_timeout makes rare). On a fresh socket the same error means the backend may have
+        // the request, and whether it is sent again is retry.after_send's decision, in the attempt loop.
         if (isStaleSocket(error) && first.progress.reusedSocket && !request.signal.aborted) {
           const second = once(request);
           try {

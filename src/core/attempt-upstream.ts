@@ -1,5 +1,6 @@
 import type { Backend } from '../pool/backend.ts';
 import type { AttemptOutcome } from '../state/router-state.ts';
+import type { ReleaseExtra } from './attempt-slot.ts';
 import type { DispatchContext } from './dispatch.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
@@ -13,10 +14,7 @@ import {
   type UpstreamFailure,
 } from './upstream-failure.ts';
 
-type Release = (
-  outcome: AttemptOutcome,
-  extra: { ttftMs?: number | null; error?: string; holdUntil?: number; failure?: UpstreamFailure },
-) => void;
+type Release = (outcome: AttemptOutcome, extra: ReleaseExtra) => void;
 type RecordRequest = (
   outcome: 'success' | 'failure' | 'client-error' | 'client-gone',
   status: number,

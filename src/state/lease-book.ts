@@ -33,7 +33,7 @@ export class LeaseBook {
     return { id, until };
   }
 
-  /** The lease's first byte; false when the lease is not held (expired or released). */
+  /** Mark the lease's first byte: 'first' the first time, 'again' after, 'unknown' when not held (expired or released). */
   firstByte(id: string): 'first' | 'again' | 'unknown' {
     const held = this.#held.get(id);
     if (!held) return 'unknown';
