@@ -22,6 +22,7 @@ export { type ParsedBackendFile, parseBackendFile } from './config/parse-backend
 export { parseMainConfig } from './config/parse-main-config.ts';
 export { resolveSecret, type SecretSource } from './config/resolve-secret.ts';
 export { sourceOfFile } from './config/source-of-file.ts';
+export { BodyAccumulator } from './core/body-accumulator.ts';
 export { type Clock, systemClock } from './core/clock.ts';
 export { collectBody } from './core/collect-body.ts';
 export { ClientGoneError } from './core/dispatch.ts';
@@ -58,6 +59,7 @@ export {
 export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
+export type { HistoryPayload } from './router/router-views.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
 export {

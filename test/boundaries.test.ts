@@ -120,6 +120,15 @@ describe('architecture boundaries (docs/architecture.md)', () => {
     expect(offences.map((file) => relative(root, file))).toEqual([]);
   });
 
+  it('src/ reads time only through the injected Clock (core/clock.ts is the one system clock)', () => {
+    const offences = core.filter(
+      (file) =>
+        !file.endsWith(join('core', 'clock.ts')) &&
+        /\b(?:Date\.now|performance\.now)\s*\(/.test(withoutComments(readFileSync(file, 'utf8'))),
+    );
+    expect(offences.map((file) => relative(root, file))).toEqual([]);
+  });
+
   it('only src/app imports hono', () => {
     const offences = core.filter(
       (file) =>

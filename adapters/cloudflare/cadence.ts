@@ -5,14 +5,17 @@ const MINUTE_MS = 60_000;
 /**
  * Who runs a periodic task on Workers: cron triggers fire once a minute, so health and scrape rounds of
  * a minute or more run on the cron tick (every n-th minute, n = period rounded to whole minutes);
- * shorter ones on the scheduler object's alarm. History samples follow the dashboard's polls and
- * ejection probes wait for the next round (an ejection is seen by one request's isolate only).
+ * shorter ones on the scheduler object's alarm. History samples (once a second) run on that alarm too,
+ * but only while someone reads `/api/history` (background-scheduler.ts). Ejection probes wait for the
+ * next round (an ejection is seen by one request's isolate only).
  */
 export function runsOnWorker(task: BackgroundTask): boolean {
   return task === 'health' || task === 'scrape';
 }
 
-export function runsOnAlarm(task: BackgroundTask, periodMs: number): boolean {
+/** `sampling`: whether history is being watched, so its samples are due on the alarm. */
+export function runsOnAlarm(task: BackgroundTask, periodMs: number, sampling = false): boolean {
+  if (task === 'history') return sampling;
   return runsOnWorker(task) && periodMs < MINUTE_MS;
 }
 

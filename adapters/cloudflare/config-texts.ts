@@ -10,7 +10,14 @@ export function configTexts(env: WorkerEnv): ConfigTexts {
   if (env.ROUTER_CONFIG === undefined) return bundledConfig;
   let backends: Record<string, string> = {};
   if (env.ROUTER_BACKENDS !== undefined) {
-    const parsed: unknown = JSON.parse(env.ROUTER_BACKENDS);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.ROUTER_BACKENDS);
+    } catch {
+      // Not the parser's message: V8 quotes the text around the error, and this text holds backend files
+      // that may have a literal api_key in them.
+      throw new TypeError('ROUTER_BACKENDS is not valid JSON (a JSON object of file name -> YAML text)');
+    }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new TypeError('ROUTER_BACKENDS must be a JSON object of file name -> YAML text');
     }

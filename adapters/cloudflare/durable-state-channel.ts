@@ -21,6 +21,6 @@ export function durableStateChannel(namespace: DurableObjectNamespace<RouterStat
   return {
     acquire: async (shard, request) => (await stub(shard).acquire(request)) as AcquireResult,
     view: async (shard, now) => (await stub(shard).view(now)) as StateView,
-    apply: async (shard, ops) => (await stub(shard).apply(ops)) as StateOpResult[],
+    apply: async (shard, ops, batch) => (await stub(shard).apply(ops, batch)) as StateOpResult[],
   };
 }

@@ -35,6 +35,11 @@ export interface WorkerEnv {
    * abandoned and its upstream is cancelled (default 5000, track-response.ts).
    */
   readonly ROUTER_STALL_MS?: string;
+  /**
+   * Milliseconds an attempt's lease on its backend lasts unrenewed (default 60000, isolate-router.ts):
+   * how long a release lost on the way to its Durable Object can hold a max_concurrency slot.
+   */
+  readonly ROUTER_LEASE_MS?: string;
   readonly [name: string]: unknown;
 }
 
@@ -49,7 +54,7 @@ export function secretsOf(env: WorkerEnv): (name: string) => string | undefined 
 /** A var holding a positive number of milliseconds, or `fallback` when unset or not one. */
 export function millisecondsOf(
   env: WorkerEnv,
-  name: 'ROUTER_LINGER_MS' | 'ROUTER_STALL_MS',
+  name: 'ROUTER_LINGER_MS' | 'ROUTER_STALL_MS' | 'ROUTER_LEASE_MS',
   fallback: number,
 ): number {
   const raw = env[name];

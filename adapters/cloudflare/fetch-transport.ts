@@ -95,8 +95,9 @@ class Exchange {
   classify(error: unknown): UpstreamFailure {
     if (this.#client.aborted) return { kind: 'client-gone' };
     if (this.#timedOut)
-      return { kind: 'timeout', phase: this.#timedOut.phase, message: this.#timedOut.message };
-    return { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
+      return { kind: 'timeout', phase: this.#timedOut.phase, message: this.#timedOut.message, sent: true };
+    // workerd's fetch does not say how far the request got: assume the backend may have it.
+    return { kind: 'reset', message: error instanceof Error ? error.message : String(error), sent: true };
   }
 
   /** The body as chunks; each read races the idle timer. Errors mean the upstream broke mid-body. */

@@ -8,6 +8,7 @@ import {
   RemoteRouterState,
   type RouterError,
   type RouterRuntime,
+  routerErrors,
   systemClock,
   systemRandom,
 } from '../../src/index.ts';
@@ -19,6 +20,7 @@ import { millisecondsOf, secretsOf, type WorkerEnv } from './env.ts';
 import { createFetchTransport } from './fetch-transport.ts';
 import { inboundAuthProblem } from './inbound-auth.ts';
 import { DEFAULT_LINGER_MS, keepAlive } from './request-scope.ts';
+import { schedulerOf } from './scheduler-stub.ts';
 import { DEFAULT_STALL_MS } from './track-response.ts';
 import { createWorkerLogger } from './worker-logger.ts';
 
@@ -42,6 +44,13 @@ export interface IsolateRouter {
  * quarter second.
  */
 const SATURATION_POLL_MS = 250;
+
+/**
+ * Attempts hold their backend's slot under a lease this long, renewed every third of it while they run:
+ * a release that never reaches its Durable Object (retried, then given up) frees the slot within a minute
+ * instead of never. Renewals cost one state call per attempt per 20 s, so short requests make none.
+ */
+const DEFAULT_LEASE_MS = 60_000;
 
 let cached: {
   readonly main: string | undefined;
@@ -73,10 +82,19 @@ async function build(env: WorkerEnv): Promise<IsolateRouter> {
     channel: durableNoticeChannel(env.NOTIFIER),
   });
   const serveStatic = config.dashboard.enabled && env.ASSETS ? createAssetReader(env.ASSETS) : undefined;
+  // History is sampled by the one scheduler object (background-scheduler.ts), not per isolate.
+  const history = async () => {
+    try {
+      return await schedulerOf(env).history();
+    } catch (error) {
+      log.warn('history unavailable', { error: String(error) });
+      throw routerErrors.stateUnavailable();
+    }
+  };
   return {
     config,
     router,
-    app: createApp({ router, log, serveStatic }),
+    app: createApp({ router, log, serveStatic, history }),
     refusal: inboundAuthProblem(config, secrets, env),
     lingerMs: millisecondsOf(env, 'ROUTER_LINGER_MS', DEFAULT_LINGER_MS),
     stallMs: millisecondsOf(env, 'ROUTER_STALL_MS', DEFAULT_STALL_MS),
@@ -107,7 +125,10 @@ export function createWorkerRouter(
     state: (_config, models) =>
       new RemoteRouterState(durableStateChannel(env.ROUTER_STATE), { models, onSend: keepAlive }),
     sharedRounds: true,
-    saturationPollMs: SATURATION_POLL_MS,
+    tuning: {
+      saturationPollMs: SATURATION_POLL_MS,
+      leaseMs: millisecondsOf(env, 'ROUTER_LEASE_MS', DEFAULT_LEASE_MS),
+    },
     ...(notices ? { notices } : {}),
   });
 }

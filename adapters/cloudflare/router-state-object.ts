@@ -7,6 +7,7 @@ import {
   type StateOp,
   type StateOpResult,
   type StateView,
+  systemClock,
 } from '../../src/index.ts';
 import type { WorkerEnv } from './env.ts';
 import {
@@ -15,6 +16,9 @@ import {
   persistedBackends,
   restorePersisted,
 } from './persisted-health.ts';
+
+/** Batches remembered for resends: far more than one shard sees during a resend's few seconds. */
+const RECENT_BATCHES = 4096;
 
 /**
  * One shard of the router's live state (one object per model, plus a `global` one for requests that
@@ -31,6 +35,8 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
   /** Registered backend id -> model: the backends whose health is persisted. */
   readonly #registered = new Map<string, string>();
   #calls = 0;
+  /** Answers of the last RECENT_BATCHES batches, by batch id (RemoteRouterState resends a failed batch). */
+  readonly #batches = new Map<string, StateOpResult[]>();
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
@@ -39,7 +45,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
       const saved = await ctx.storage.get<PersistedBackend[]>(PERSISTED_KEY);
       if (!saved) return;
       for (const backend of saved) this.#registered.set(backend.id, backend.model);
-      restorePersisted(this.#state, saved, Date.now());
+      restorePersisted(this.#state, saved, systemClock.now());
     });
   }
 
@@ -48,7 +54,7 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
    * disagree by a few milliseconds, and one clock per window is what keeps the limit exact.
    */
   #now(callerNow: number): number {
-    return this.#callerClock ? callerNow : Date.now();
+    return this.#callerClock ? callerNow : systemClock.now();
   }
 
   acquire(request: AcquireRequest): AcquireResult {
@@ -61,8 +67,11 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
     return this.#state.view(this.#now(now));
   }
 
-  apply(ops: readonly StateOp[]): StateOpResult[] {
+  apply(ops: readonly StateOp[], batch?: string): StateOpResult[] {
     this.#calls++;
+    // A batch sent again because its answer was lost: answer it again, do not apply it twice.
+    const done = batch === undefined ? undefined : this.#batches.get(batch);
+    if (done) return done;
     let changed = false;
     const results = ops.map((op) => {
       const result = this.#applyOne(op);
@@ -73,8 +82,12 @@ export class RouterStateObject extends DurableObject<WorkerEnv> {
     if (changed)
       void this.ctx.storage.put(
         PERSISTED_KEY,
-        persistedBackends(this.#state.view(Date.now()), this.#registered),
+        persistedBackends(this.#state.view(systemClock.now()), this.#registered),
       );
+    if (batch !== undefined) {
+      this.#batches.set(batch, results);
+      if (this.#batches.size > RECENT_BATCHES) this.#batches.delete(this.#batches.keys().next().value ?? '');
+    }
     return results;
   }
 

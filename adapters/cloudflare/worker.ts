@@ -1,10 +1,10 @@
 import { BACKGROUND_TASKS, ConfigError, errorResponse, RouterError } from '../../src/index.ts';
-import { SCHEDULER_NAME } from './background-scheduler.ts';
 import { dueOnCron, runsOnAlarm } from './cadence.ts';
 import { NOTIFIER_NAME } from './durable-notice-channel.ts';
 import type { WorkerEnv } from './env.ts';
 import { isolateRouter } from './isolate-router.ts';
 import { RequestScope } from './request-scope.ts';
+import { schedulerOf } from './scheduler-stub.ts';
 import { trackResponse } from './track-response.ts';
 
 export { BackgroundScheduler } from './background-scheduler.ts';
@@ -22,10 +22,6 @@ export default {
     }
     const path = new URL(request.url).pathname;
     if (isolate.refusal && path !== '/health') return errorResponse(isolate.refusal);
-    // No process lives long enough to sample once a second: the isolate serving the dashboard samples
-    // each time the page polls its history.
-    if (path === '/api/history' && request.method === 'GET')
-      await isolate.router.background.runNow('history');
     const scope = new RequestScope((promise) => ctx.waitUntil(promise), isolate.lingerMs);
     let response: Response;
     try {
@@ -53,7 +49,7 @@ async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void>
     if (dueOnCron(task, periodMs, scheduledTime)) work.push(background.runNow(task));
   }
   if (BACKGROUND_TASKS.some((task) => runsOnAlarm(task, background.periodMs(task)))) {
-    work.push(env.SCHEDULER.get(env.SCHEDULER.idFromName(SCHEDULER_NAME)).ensureArmed());
+    work.push(schedulerOf(env).ensureArmed());
   }
   // The notifier's alarm carries the report schedule; this restarts it should it ever stop.
   if (router.config.webhook.enabled)
@@ -68,12 +64,25 @@ async function runCronTick(env: WorkerEnv, scheduledTime: number): Promise<void>
     );
 }
 
-/** A config that does not load (e.g. a secret it names is missing) answers every request with the reason. */
+/**
+ * A config that does not load (e.g. a secret it names is missing) answers every request with a 503 that
+ * says only that, to whoever asks: the reason names secrets and config keys, which unauthenticated
+ * clients have no business reading (and no key can be checked without a config). The reason goes to the
+ * Worker's log (`wrangler tail`), where the operator looks.
+ */
 function startupFailure(error: unknown): Response {
-  const message =
+  const reason =
     error instanceof ConfigError
       ? `invalid configuration: ${error.message}`
-      : `router failed to start: ${String(error)}`;
-  console.error(JSON.stringify({ level: 'error', msg: message }));
-  return errorResponse(new RouterError(500, 'server_error', 'invalid_config', message));
+      : `router failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  console.error(JSON.stringify({ level: 'error', msg: reason }));
+  return errorResponse(
+    new RouterError(
+      503,
+      'server_error',
+      'invalid_config',
+      'router is not configured correctly; the reason is in the Worker log',
+      { 'retry-after': '60' },
+    ),
+  );
 }

@@ -12,6 +12,7 @@ import {
   type MainConfig,
   mainConfigFrom,
 } from '../../src/index.ts';
+import { warnIfExposed } from './exposure-warning.ts';
 import { backendDirOf, listBackendFiles, readBackendText } from './load-config.ts';
 
 export interface ConfigReloaderOptions {
@@ -299,6 +300,8 @@ export class ConfigReloader {
     }
     this.#options.onMainConfig?.(next);
     log.info('config.yaml reloaded', { file: configPath, strategy: next.routing.strategy });
+    // Keys removed by an edit open the router as surely as none at start-up.
+    if (before.server.api_keys.length > 0) warnIfExposed(this.#config, log);
   }
 }
 

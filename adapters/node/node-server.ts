@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -124,7 +123,7 @@ async function writeProxyResponse(res: ServerResponse, response: ProxyResponse, 
       }
       // Each chunk is written as it arrives (SSE events must not clump); wait only on backpressure.
       if (!res.write(step.value)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        await drainOrClose(res);
         if (res.destroyed) {
           await iterator.return?.();
           return;
@@ -136,6 +135,22 @@ async function writeProxyResponse(res: ServerResponse, response: ProxyResponse, 
     log.debug('response body aborted', { error: error instanceof Error ? error.message : String(error) });
     res.destroy();
   }
+}
+
+/**
+ * Resolves on 'drain' or 'close', whichever comes first, and removes both listeners: racing two `once()`
+ * promises leaves the loser's listener on the response, one more per backpressure round of a long stream.
+ */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function writeError(res: ServerResponse, error: RouterError, close = false): void {

@@ -14,7 +14,7 @@ export function runBackground(router: LlmRouter): () => void {
     if (stopped) return;
     const next = router.background.runDue();
     if (timer) clearTimeout(timer);
-    timer = setTimeout(look, Math.max(0, Math.min(next - Date.now(), LOOK_MS)));
+    timer = setTimeout(look, Math.min(router.background.msUntil(next), LOOK_MS));
     timer.unref();
   };
   router.background.onWake(look);

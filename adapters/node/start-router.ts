@@ -20,6 +20,7 @@ import { ConfigReloader } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
 import { createDashboardServer } from './dashboard-server.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
+import { warnIfExposed } from './exposure-warning.ts';
 import { readConfigTexts } from './load-config.ts';
 import { createNodeServer } from './node-server.ts';
 import { PUBLIC_DIR, VERSION } from './project-files.ts';
@@ -134,6 +135,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...(dashboardUrl ? { dashboard: `${dashboardUrl}/dashboard/` } : {}),
     ...(logFile ? { log_file: logFile.path } : {}),
   });
+  warnIfExposed(config, log);
   if (config.dashboard.web_port > 0 && !config.dashboard.enabled)
     log.info('dashboard.web_port is not opened: dashboard.enabled is false', {
       web_port: config.dashboard.web_port,

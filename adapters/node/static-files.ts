@@ -17,7 +17,14 @@ export function createStaticFiles(root: string): (path: string) => Promise<Respo
   const base = normalize(root + sep);
   return async (path) => {
     const relative = path === '' || path.endsWith('/') ? `${path}index.html` : path;
-    const file = normalize(join(base, decodeURIComponent(relative)));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(relative);
+    } catch {
+      // A malformed escape (`/dashboard/%`) names no file: a 404 like any other, not a server error.
+      return null;
+    }
+    const file = normalize(join(base, decoded));
     if (!file.startsWith(base)) return null;
     try {
       const data = await readFile(file);

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { HeaderRecord, UpstreamResponse } from '../../src/index.ts';
+import { expectHeaders, type RequestProgress } from './request-progress.ts';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -25,8 +26,11 @@ export class UndiciExchange implements Dispatcher.DispatchHandler, AsyncIterator
   #onSettled: (() => void) | null = null;
 
   readonly head: Promise<UpstreamResponse>;
+  /** How far the request got (which socket, whether it was written whole). */
+  readonly progress: RequestProgress;
 
-  constructor() {
+  constructor(progress: RequestProgress) {
+    this.progress = progress;
     let resolve!: (response: UpstreamResponse) => void;
     let reject!: (error: Error) => void;
     this.head = new Promise<UpstreamResponse>((res, rej) => {
@@ -51,6 +55,7 @@ export class UndiciExchange implements Dispatcher.DispatchHandler, AsyncIterator
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
+    expectHeaders(this.progress);
     if (this.#abortReason) controller.abort(this.#abortReason);
   }
 

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { Transport, UpstreamFailure, UpstreamRequest, UpstreamResponse } from '../../src/index.ts';
+import type { Transport, UpstreamFailure, UpstreamRequest } from '../../src/index.ts';
 import { ClientGoneError, TransportError } from '../../src/index.ts';
+import { type RequestProgress, requestProgress } from './request-progress.ts';
 import { UndiciExchange } from './undici-exchange.ts';
 
 export interface UndiciTransportOptions {
@@ -18,19 +19,35 @@ export interface UndiciTransportOptions {
 
 const REQUEST_TIMEOUT = 'LLM_ROUTER_REQUEST_TIMEOUT';
 
+/** Distinct upstream origins remembered; more than any config has, so the clear is only a backstop. */
+const MAX_ORIGINS = 1024;
+
+/**
+ * The path and query as sent upstream: the client's bytes, except that anything outside printable ASCII
+ * (which undici refuses as an invalid path) is percent-encoded, as a URL parser would.
+ */
+function requestPath(raw: string): string {
+  if (!/[^\x21-\x7e]/.test(raw)) return raw;
+  return raw.replace(/[^\x21-\x7e]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : encodeURIComponent(char);
+  });
+}
+
 /** Undici's error codes -> the core's failure union. */
-function classify(error: unknown, aborted: boolean): UpstreamFailure {
+function classify(error: unknown, aborted: boolean, progress: RequestProgress): UpstreamFailure {
   if (aborted) return { kind: 'client-gone' };
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = error instanceof Error ? error.message : String(error);
+  const { sent } = progress;
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return { kind: 'timeout', phase: 'connect', message };
+      return { kind: 'timeout', phase: 'connect', message, sent: false };
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return { kind: 'timeout', phase: 'headers', message };
+      return { kind: 'timeout', phase: 'headers', message, sent };
     case 'UND_ERR_BODY_TIMEOUT':
     case REQUEST_TIMEOUT:
-      return { kind: 'timeout', phase: 'body', message };
+      return { kind: 'timeout', phase: 'body', message, sent };
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -38,11 +55,11 @@ function classify(error: unknown, aborted: boolean): UpstreamFailure {
     case 'ENETUNREACH':
       return { kind: 'connect', message: code };
     default:
-      return { kind: 'reset', message: code || message };
+      return { kind: 'reset', message: code || message, sent };
   }
 }
 
-/** A reset before any response: typically the upstream closed an idle keep-alive socket we reused. */
+/** A reset or close before any response: on a reused socket, the upstream closed it while it was idle. */
 function isStaleSocket(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
@@ -68,22 +85,25 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.idleTimeoutMs,
   });
-  const targets = new Map<string, { origin: string; path: string }>();
+  // Keyed by the scheme://host:port prefix only: that part comes from the backend's api_base (config),
+  // while the path and query after it come from the client and must not be able to fill a cache.
+  const origins = new Map<string, string>();
   const target = (url: string) => {
-    let parsed = targets.get(url);
-    if (!parsed) {
-      const u = new URL(url);
-      parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
-      if (targets.size > 10_000) targets.clear();
-      targets.set(url, parsed);
+    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    const prefix = slash === -1 ? url : url.slice(0, slash);
+    let origin = origins.get(prefix);
+    if (origin === undefined) {
+      origin = new URL(prefix).origin;
+      if (origins.size >= MAX_ORIGINS) origins.clear();
+      origins.set(prefix, origin);
     }
-    return parsed;
+    return { origin, path: slash === -1 ? '/' : requestPath(url.slice(slash)) };
   };
 
-  const once = (request: UpstreamRequest): Promise<UpstreamResponse> => {
+  const once = (request: UpstreamRequest): UndiciExchange => {
     const { origin, path } = target(request.url);
     const chunks = request.body;
-    const exchange = new UndiciExchange();
+    const exchange = new UndiciExchange(requestProgress(path));
     const { signal } = request;
     const onAbort = () => exchange.abort(new ClientGoneError('client disconnected'));
     signal.addEventListener('abort', onAbort);
@@ -116,23 +136,28 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
       exchange,
     );
     if (signal.aborted) onAbort();
-    return exchange.head;
+    return exchange;
   };
 
   return {
     async send(request) {
+      const first = once(request);
       try {
-        return await once(request);
+        return await first.head;
       } catch (error) {
-        if (isStaleSocket(error) && !request.signal.aborted) {
-          // Retry once on a fresh socket: nothing was answered, so this is the pool's fault, not the backend's.
+        // Sent once more at once only when the socket was a pooled keep-alive one that broke before any
+        // answer: the upstream closed it while idle, just as the request went out, and never read it (the
+        // race keep_alive_timeout makes rare). On a fresh socket the same error means the backend may have
+        // the request, and whether it is sent again is retry.after_send's decision, in the attempt loop.
+        if (isStaleSocket(error) && first.progress.reusedSocket && !request.signal.aborted) {
+          const second = once(request);
           try {
-            return await once(request);
-          } catch (second) {
-            throw new TransportError(classify(second, request.signal.aborted));
+            return await second.head;
+          } catch (again) {
+            throw new TransportError(classify(again, request.signal.aborted, second.progress));
           }
         }
-        throw new TransportError(classify(error, request.signal.aborted));
+        throw new TransportError(classify(error, request.signal.aborted, first.progress));
       }
     },
     close: () => agent.close(),

@@ -1,10 +1,12 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { collectBody } from '../core/collect-body.ts';
 import { ClientGoneError } from '../core/dispatch.ts';
 import type { Logger } from '../core/logger.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
+import type { GuardScope } from '../router/browser-guard.ts';
 import { serveProxy } from '../router/front-door.ts';
 import type { LlmRouter } from '../router/llm-router.ts';
+import type { HistoryPayload } from '../router/router-views.ts';
 import { errorResponse, jsonResponse } from './json-response.ts';
 import { proxyResponseToWeb } from './proxy-response-to-web.ts';
 
@@ -13,6 +15,11 @@ export interface AppOptions {
   readonly log: Logger;
   /** Static dashboard files (public/); each runtime brings its own reader. */
   readonly serveStatic?: (path: string) => Promise<Response | null>;
+  /**
+   * Where `/api/history` comes from when this instance does not sample it itself (Workers: the one
+   * scheduler object samples on its alarm). Default: the router's own samples.
+   */
+  readonly history?: () => Promise<HistoryPayload>;
 }
 
 /** Methods each known path accepts, for 405 + Allow. */
@@ -29,8 +36,15 @@ const KNOWN_PATHS: ReadonlyArray<[RegExp, string]> = [
 export function createApp(options: AppOptions): Hono {
   const { router, log } = options;
   const app = new Hono();
-  const denied = (authorization: string | undefined) =>
-    router.authorizeDashboard(authorization) ? null : errorResponse(routerErrors.invalidApiKey());
+  /** The browser guard, then the scope's inbound key: the refusal to answer with, or null. */
+  const denied = (c: Context, scope: GuardScope): Response | null => {
+    const refusal = router.browserRefusal((name) => c.req.header(name), c.req.method, scope);
+    if (refusal) return errorResponse(refusal);
+    const authorization = c.req.header('authorization');
+    const allowed =
+      scope === 'api' ? router.authorize(authorization) : router.authorizeDashboard(authorization);
+    return allowed ? null : errorResponse(routerErrors.invalidApiKey());
+  };
 
   app.get('/health', () => jsonResponse({ status: 'ok' }));
 
@@ -42,21 +56,19 @@ export function createApp(options: AppOptions): Hono {
     );
   });
 
-  app.get('/v1/models', (c) => {
-    if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
-    return jsonResponse(router.listModels());
-  });
+  app.get('/v1/models', (c) => denied(c, 'api') ?? jsonResponse(router.listModels()));
 
   // Model ids may contain '/' (Qwen/Qwen3-8B): everything after /v1/models/ is the id.
   app.get('/v1/models/*', (c) => {
-    if (!router.authorize(c.req.header('authorization'))) return errorResponse(routerErrors.invalidApiKey());
+    const refusal = denied(c, 'api');
+    if (refusal) return refusal;
     const id = decodeModelId(new URL(c.req.url).pathname.slice('/v1/models/'.length));
     const model = id === null ? null : router.model(id);
     return model ? jsonResponse(model) : errorResponse(routerErrors.modelNotFound(id ?? ''));
   });
 
   app.get('/metrics', async (c) => {
-    const refusal = denied(c.req.header('authorization'));
+    const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
     return new Response(await router.metricsText(), {
       headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
@@ -64,15 +76,16 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get('/api/dashboard', async (c) => {
-    const refusal = denied(c.req.header('authorization'));
+    const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
     return jsonResponse(await router.dashboard(), 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/api/history', (c) => {
-    const refusal = denied(c.req.header('authorization'));
+  const history = options.history ?? (() => Promise.resolve(router.history()));
+  app.get('/api/history', async (c) => {
+    const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
-    return jsonResponse(router.history(), 200, { 'cache-control': 'no-store' });
+    return jsonResponse(await history(), 200, { 'cache-control': 'no-store' });
   });
 
   app.post('/v1/*', async (c) => {

@@ -12,12 +12,21 @@ export type LogLevel = z.infer<typeof LogLevelSchema>;
 
 export const RateLimitModeSchema = z.enum(['reject', 'wait']);
 
+/** retry.after_send: whether a request that may already have run on a backend is sent again (docs). */
+export const AfterSendModeSchema = z.enum(['never', 'idempotent-safe', 'always']);
+export type AfterSendMode = z.infer<typeof AfterSendModeSchema>;
+
 const ServerSchema = z
   .strictObject({
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(8080),
     /** Inbound API keys; entries may be `os.environ/NAME`. Empty list = no inbound auth. */
     api_keys: z.array(z.string().min(1)).default([]),
+    /**
+     * Host names browsers may use for routes no inbound key guards (DNS-rebinding protection); IP
+     * addresses and localhost always may. `*.example.com` allows every subdomain.
+     */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
     max_body_mb: z.number().positive().default(64),
     /** 0 = unlimited concurrent client requests. */
     max_inflight: count(0),
@@ -75,6 +84,7 @@ const RetrySchema = z
     max_delay_ms: z.number().nonnegative().default(5000),
     jitter_factor: z.number().min(0).max(1).default(0.2),
     failure_threshold: z.number().int().positive().default(3),
+    after_send: AfterSendModeSchema.default('idempotent-safe'),
   })
   .prefault({});
 

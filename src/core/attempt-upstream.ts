@@ -1,6 +1,6 @@
 import type { Backend } from '../pool/backend.ts';
-import type { AttemptErrorKind } from '../state/attempt-error-kind.ts';
 import type { AttemptOutcome } from '../state/router-state.ts';
+import type { ReleaseExtra } from './attempt-slot.ts';
 import type { DispatchContext } from './dispatch.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
@@ -13,14 +13,6 @@ import {
   TransportError,
   type UpstreamFailure,
 } from './upstream-failure.ts';
-
-/** What an attempt's end adds to its outcome in the state's AttemptReport. */
-export interface ReleaseExtra {
-  readonly ttftMs?: number | null;
-  readonly error?: string;
-  readonly errorKind?: AttemptErrorKind;
-  readonly holdUntil?: number;
-}
 
 type Release = (outcome: AttemptOutcome, extra: ReleaseExtra) => void;
 type RecordRequest = (
@@ -67,12 +59,12 @@ export async function attemptUpstream(
       ? { kind: 'client-gone' }
       : error instanceof TransportError
         ? error.failure
-        : { kind: 'reset', message: error instanceof Error ? error.message : String(error) };
+        : { kind: 'reset', message: error instanceof Error ? error.message : String(error), sent: true };
     if (failure.kind === 'client-gone') release('client-gone', {});
     else
       release(neverReachedBackend(failure) ? 'not-sent' : 'failure', {
         error: describeFailure(failure),
-        errorKind: errorKindOfFailure(failure),
+        failure,
       });
     return { kind: 'failed', failure };
   }
@@ -81,7 +73,19 @@ export async function attemptUpstream(
   if (status >= 500) {
     upstream.cancel();
     const failure: UpstreamFailure = { kind: 'status5xx', status, message: `from ${backend.id}` };
-    release('failure', { error: `upstream status ${status}`, errorKind: 'status_5xx' });
+    release('failure', { error: `upstream status ${status}`, failure });
+    return { kind: 'failed', failure };
+  }
+  if (status === 401 || status === 403) {
+    // About the router's key for this backend, not the client's request: relaying it would show clients
+    // the hosted account's error (OpenAI's quotes the masked key) and blame their own key. Another
+    // backend may hold a working key.
+    upstream.cancel();
+    const failure: UpstreamFailure = { kind: 'credentials', status, message: `from ${backend.id}` };
+    release('failure', {
+      error: `upstream status ${status}: backend credentials rejected`,
+      errorKind: 'credentials',
+    });
     return { kind: 'failed', failure };
   }
   if (status === 429) {
@@ -90,7 +94,8 @@ export async function attemptUpstream(
     // Capped: a misconfigured or hostile upstream (`Retry-After: 86400`, a date next year) must not take
     // a backend out of rotation for longer than an operator would notice and fix it.
     const retryAfterMs = Math.min(
-      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), now) ?? DEFAULT_429_HOLD_MS,
+      parseRetryAfter(headerValue(upstream.headers, 'retry-after'), ctx.clock.wallTime()) ??
+        DEFAULT_429_HOLD_MS,
       MAX_429_HOLD_MS,
     );
     release('rate-limited', { error: 'upstream status 429', holdUntil: now + retryAfterMs });
@@ -131,20 +136,4 @@ export async function attemptUpstream(
     },
   });
   return { kind: 'response', response: { status, headers: outHeaders, body: body$ } };
-}
-
-function errorKindOfFailure(failure: UpstreamFailure): AttemptErrorKind {
-  switch (failure.kind) {
-    case 'timeout':
-      return 'timeout';
-    case 'connect':
-      return 'connect';
-    case 'status5xx':
-      return 'status_5xx';
-    case 'status429':
-      return 'rate_limited';
-    case 'reset':
-    case 'client-gone':
-      return 'reset';
-  }
 }

@@ -1,9 +1,12 @@
+import type { AfterSendMode } from '../config/main-config-schema.ts';
 import type { StatePolicy } from '../state/router-state.ts';
 import type { BackoffPolicy } from './backoff.ts';
 
 /** The live-reloadable part of config.yaml that the attempt loop reads per request. */
 export interface DispatchSettings {
   readonly numRetries: number;
+  /** retry.after_send: may a request the backend may already have processed be sent again. */
+  readonly afterSend: AfterSendMode;
   readonly backoff: BackoffPolicy;
   readonly rateLimitMode: 'reject' | 'wait';
   readonly maxWaitMs: number;
@@ -12,6 +15,11 @@ export interface DispatchSettings {
    * is a state call: free in memory, a Durable Object round trip (and a subrequest) on Workers.
    */
   readonly saturationPollMs: number;
+  /**
+   * Attempts are leased for this long and renewed every third of it (Workers: a release may be lost on
+   * the way to the Durable Object); null where releases cannot be lost (Node's in-process state).
+   */
+  readonly leaseMs: number | null;
   /** What the state judges this request's acquire and releases by. */
   readonly statePolicy: StatePolicy;
 }

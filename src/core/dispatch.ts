@@ -1,17 +1,21 @@
-import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
-import type { AttemptOutcome, HealthTransition, RouterState } from '../state/router-state.ts';
-import { attemptUpstream, type ReleaseExtra } from './attempt-upstream.ts';
+import type { CandidateSpec, PoolSnapshot } from '../pool/pool-snapshot.ts';
+import type { AcquireRequest, AcquireResult, HealthTransition, RouterState } from '../state/router-state.ts';
+import { mayResendAfterSend } from './after-send.ts';
+import { AttemptSlot } from './attempt-slot.ts';
+import { attemptUpstream } from './attempt-upstream.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import type { DispatchSettings } from './dispatch-settings.ts';
+import { FailureVerdicts } from './failure-verdicts.ts';
 import type { Logger } from './logger.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
+import { quietly } from './quietly.ts';
 import type { Random } from './random.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
 import { scanModel } from './scan-model.ts';
 import type { AbortSignalLike, Transport } from './transport.ts';
-import { describeFailure, type UpstreamFailure } from './upstream-failure.ts';
+import { describeFailure, mayHaveRun, type UpstreamFailure } from './upstream-failure.ts';
 
 export interface DispatchContext {
   readonly snapshot: PoolSnapshot;
@@ -34,18 +38,41 @@ export class ClientGoneError extends Error {
 
 /**
  * The attempt loop: pick a backend, forward, retry retryable failures elsewhere with backoff, and hand
- * the first usable response back for streaming. Resolves once response headers are known.
+ * the first usable response back for streaming. Resolves once response headers are known. Failures the
+ * request itself may have caused are counted against their backends only once it is over
+ * (FailureVerdicts).
  */
 export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Promise<ProxyResponse> {
-  const { settings, state, clock, snapshot } = ctx;
-  const started = clock.now();
   const scan = scanModel(request.body);
   if (scan.kind === 'invalid') throw routerErrors.badBody();
   if (scan.kind === 'missing') throw routerErrors.missingModel();
   const model = scan.model;
-  const candidates = snapshot.candidatesOf(model);
+  const candidates = ctx.snapshot.candidatesOf(model);
   if (!candidates) throw routerErrors.modelNotFound(model);
+  const verdicts = new FailureVerdicts(candidates.length);
+  let answered = false;
+  try {
+    const response = await attemptLoop(request, ctx, { model, scan, candidates, verdicts });
+    answered = true;
+    return response;
+  } finally {
+    blame(ctx, model, verdicts.settle(answered));
+  }
+}
 
+async function attemptLoop(
+  request: ProxyRequest,
+  ctx: DispatchContext,
+  target: {
+    readonly model: string;
+    readonly scan: { readonly start: number; readonly end: number };
+    readonly candidates: readonly CandidateSpec[];
+    readonly verdicts: FailureVerdicts;
+  },
+): Promise<ProxyResponse> {
+  const { settings, state, clock, snapshot } = ctx;
+  const { model, scan, candidates } = target;
+  const started = clock.now();
   const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
   const tried: string[] = [];
   let lastFailure: UpstreamFailure | null = null;
@@ -62,24 +89,29 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     status: number,
     ttft: number | null,
   ) =>
-    state.recordRequest({
-      model,
-      outcome,
-      status,
-      latencyMs: clock.now() - started,
-      ttftMs: ttft,
-      attempts: tried.length,
-    });
+    quietly(
+      () =>
+        state.recordRequest({
+          model,
+          outcome,
+          status,
+          latencyMs: clock.now() - started,
+          ttftMs: ttft,
+          attempts: tried.length,
+        }),
+      (error) => ctx.log.warn('request statistics lost', { error: String(error) }),
+    );
 
   while (true) {
     if (request.signal.aborted) throw new ClientGoneError('client disconnected');
     const now = clock.now();
-    const acquired = await state.acquire({
+    const acquired = await acquire(ctx, {
       model,
       candidates,
       tried,
       now,
       policy: settings.statePolicy,
+      ...(settings.leaseMs === null ? {} : { leaseMs: settings.leaseMs }),
     });
     if (acquired.kind === 'none-healthy') {
       if (lastFailure) throw routerErrors.retriesExhausted(describeFailure(lastFailure));
@@ -98,57 +130,28 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     }
 
     tried.push(acquired.id);
-    let sawFirstByte = false;
-    let sentAt = now;
-    const release = (outcome: AttemptOutcome, extra: ReleaseExtra) => {
-      const done = clock.now();
-      const change = state.release({
-        sawFirstByte,
-        model,
-        id: acquired.id,
-        now: done,
-        outcome,
-        chargedAt: acquired.chargedAt,
-        latencyMs: done - sentAt,
-        ttftMs: extra.ttftMs ?? null,
-        policy: settings.statePolicy,
-        ...(extra.error === undefined ? {} : { error: extra.error }),
-        ...(extra.errorKind === undefined ? {} : { errorKind: extra.errorKind }),
-        ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),
-      });
-      // Releases happen outside the request's await chain (end of stream), so resolve lazily.
-      void Promise.resolve(change).then((transition) => {
-        if (transition) ctx.onHealthChange(transition);
-      });
-    };
+    const slot = new AttemptSlot(ctx, model, acquired, target.verdicts);
     const backend = snapshot.get(acquired.id);
     if (!backend) {
       // The state chose an id this snapshot lacks (a reload raced the request): the acquire already
       // counted an in-flight attempt and charged the RPM window, so hand both back before trying again.
-      release('withdrawn', { error: 'backend left the pool before sending' });
+      slot.release('withdrawn', { error: 'backend left the pool before sending' });
       continue;
     }
     if (backoffMs > 0) {
       try {
         await sleepUnlessGone(clock, backoffMs, request.signal);
       } catch (gone) {
-        release('withdrawn', {});
+        slot.release('withdrawn', {});
         throw gone;
       }
       backoffMs = 0;
-      sentAt = clock.now();
+      slot.sending();
     }
-    const firstByte = () => {
-      sawFirstByte = true;
-      void state.firstByte(model, backend.id, {
-        chargedAt: acquired.chargedAt,
-        ttftMs: clock.now() - sentAt,
-      });
-    };
 
-    const result = await attemptUpstream(request, backend, scan, requestId, ctx, sentAt, {
-      firstByte,
-      release,
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, slot.sentAt, {
+      firstByte: slot.firstByte,
+      release: slot.release,
       record,
     });
     if (result.kind === 'response') return result.response;
@@ -163,14 +166,48 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       attempt: tried.length,
       reason: describeFailure(result.failure),
     });
+    if (mayHaveRun(result.failure) && !mayResendAfterSend(settings.afterSend, request.path))
+      throw routerErrors.retriesExhausted(
+        `${describeFailure(result.failure)}; not sent again: the backend may have processed it (retry.after_send: ${settings.afterSend})`,
+      );
     if (tried.length > settings.numRetries) break;
     backoffMs = backoffDelay(tried.length, settings.backoff, ctx.random);
   }
   if (only429s && Number.isFinite(shortestHoldMs))
     throw routerErrors.allRateLimited(Math.max(1, Math.ceil(shortestHoldMs / 1000)));
   throw routerErrors.retriesExhausted(
-    describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt' }),
+    describeFailure(lastFailure ?? { kind: 'reset', message: 'no attempt', sent: false }),
   );
+}
+
+/** The state's answer, or the 503 the client gets when the state cannot be reached (Workers: a DO error). */
+async function acquire(ctx: DispatchContext, request: AcquireRequest): Promise<AcquireResult> {
+  try {
+    return await ctx.state.acquire(request);
+  } catch (error) {
+    ctx.log.warn('state acquire failed', { model: request.model, error: String(error) });
+    throw routerErrors.stateUnavailable();
+  }
+}
+
+/** Count the request's deferred failures that turned out to be their backends' (FailureVerdicts). */
+function blame(ctx: DispatchContext, model: string, ids: readonly string[]): void {
+  for (const id of ids) {
+    const report = {
+      model,
+      id,
+      now: ctx.clock.now(),
+      reason: 'request failures',
+      policy: ctx.settings.statePolicy,
+    };
+    const change = quietly(
+      () => ctx.state.blame(report),
+      (error) => ctx.log.warn('state blame failed', { backend: id, error: String(error) }),
+    );
+    void Promise.resolve(change).then((transition) => {
+      if (transition) ctx.onHealthChange(transition);
+    });
+  }
 }
 
 async function sleepUnlessGone(clock: Clock, ms: number, signal: AbortSignalLike): Promise<void> {

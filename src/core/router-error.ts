@@ -102,6 +102,10 @@ export const routerErrors = {
     new RouterError(400, 'invalid_request_error', 'malformed_request', 'malformed HTTP request'),
   headersTooLarge: () =>
     new RouterError(431, 'invalid_request_error', 'headers_too_large', 'request headers too large'),
+  stateUnavailable: () =>
+    new RouterError(503, 'server_error', 'state_unavailable', 'router state unavailable, try again', {
+      'retry-after': '1',
+    }),
   shuttingDown: () =>
     new RouterError(503, 'server_error', 'shutting_down', 'router is shutting down', { 'retry-after': '1' }),
 } as const;

@@ -1,3 +1,4 @@
+import { backgroundFailure, readTextCapped } from '../core/background-get.ts';
 import type { Transport } from '../core/transport.ts';
 import type { Backend } from '../pool/backend.ts';
 
@@ -5,8 +6,6 @@ export interface ProbeResult {
   readonly ok: boolean;
   readonly reason: string;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * SPEC §6.1: `GET <api_base>/models` with the backend's key; healthy only on 200 (and, when asked,
@@ -20,13 +19,14 @@ export async function probeBackend(
 ): Promise<ProbeResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const response = await transport.send({
       url: `${backend.apiBase}/models`,
       method: 'GET',
       headers,
       body: null,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
     if (response.status !== 200) {
       response.cancel();
@@ -36,13 +36,13 @@ export async function probeBackend(
       response.cancel();
       return { ok: true, reason: 'GET /models answered 200' };
     }
-    let text = '';
-    for await (const chunk of response.body) text += decoder.decode(chunk, { stream: true });
+    const text = await readTextCapped(response);
+    if (text === null) return { ok: false, reason: 'GET /models answer too large' };
     return listsModel(text, backend.upstreamModel)
       ? { ok: true, reason: 'model listed' }
       : { ok: false, reason: `model ${backend.upstreamModel} not listed by /models` };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: backgroundFailure(error, signal, timeoutMs) };
   }
 }
 

@@ -57,7 +57,10 @@ function addTo(load: Load, live: BackendLiveView | undefined): void {
 export function dashboardData(input: {
   view: StateView;
   snapshot: PoolSnapshot;
+  /** `Clock.now()` of this view. */
   now: number;
+  /** The wall clock at the same moment: timestamps are shown as wall-clock dates. */
+  wallNow: number;
   startedAt: number;
   strategy: string;
   system: SystemInfo;
@@ -67,6 +70,7 @@ export function dashboardData(input: {
   inflight: number;
 }) {
   const { view, snapshot, now } = input;
+  const iso = (at: number) => new Date(input.wallNow + (at - now)).toISOString();
   const live = new Map(view.backends.map((b) => [b.id, b]));
   const profiles = backendProfiles(view, snapshot);
   const bySource = new Map<string, Load>();
@@ -113,10 +117,10 @@ export function dashboardData(input: {
       ejected: state?.ejected ?? false,
       probed: state?.probed ?? false,
       consecutive_failures: state?.consecutiveFailures ?? 0,
-      rate_limited_until: state && state.holdUntil > now ? new Date(state.holdUntil).toISOString() : null,
+      rate_limited_until: state && state.holdUntil > now ? iso(state.holdUntil) : null,
       metrics_age_ms: state?.load ? now - state.loadAt : null,
       last_error: state?.lastError ?? null,
-      last_error_at: state?.lastErrorAt ? new Date(state.lastErrorAt).toISOString() : null,
+      last_error_at: state?.lastErrorAt ? iso(state.lastErrorAt) : null,
       ...latencySummary(state ? [state.window] : []),
       ...profileFields(profiles.get(backend.id)),
     };
@@ -129,7 +133,7 @@ export function dashboardData(input: {
       uptime_seconds: uptimeSeconds,
       uptime: formatDuration(uptimeSeconds),
       memory_mb: input.system.memoryMb,
-      time: new Date(now).toISOString(),
+      time: new Date(input.wallNow).toISOString(),
       runtime: input.system.runtime,
       version: input.system.version,
       strategy: input.strategy,

@@ -116,7 +116,7 @@ export function renderRouterMetrics(
   metric(
     'llm_router_backend_errors_total',
     'counter',
-    'Unsuccessful attempts by kind (timeout, connect, reset, status_5xx, stream_broken, rate_limited, client_error).',
+    'Unsuccessful attempts by kind (timeout, connect, reset, status_5xx, credentials, stream_broken, rate_limited, client_error).',
   );
   for (const backend of view.backends) {
     const labels = labelsOf.get(backend.id);

@@ -1,3 +1,4 @@
+import { backgroundFailure, readTextCapped } from '../core/background-get.ts';
 import type { Transport } from '../core/transport.ts';
 import type { Backend } from '../pool/backend.ts';
 import { type EngineLoad, parseEngineLoad } from './engine-load.ts';
@@ -8,9 +9,6 @@ export type ScrapeResult =
   | { readonly kind: 'absent'; readonly status: number }
   | { readonly kind: 'error'; readonly message: string };
 
-/** vLLM's page with many histograms is ~100-300 KB; anything far larger is not an engine page. */
-const MAX_BYTES = 4 * 1024 * 1024;
-
 /** GET `<base>/metrics` with the backend's key and parse the engine's load from it. */
 export async function scrapeEngine(
   transport: Transport,
@@ -19,13 +17,14 @@ export async function scrapeEngine(
 ): Promise<ScrapeResult> {
   const headers: Record<string, string> = { accept: 'text/plain' };
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const response = await transport.send({
       url: backend.metricsUrl,
       method: 'GET',
       headers,
       body: null,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
     if (response.status === 404 || response.status === 405) {
       response.cancel();
@@ -35,21 +34,10 @@ export async function scrapeEngine(
       response.cancel();
       return { kind: 'error', message: `GET /metrics answered ${response.status}` };
     }
-    // One decoder per page: scrapes run concurrently, and a streaming decoder holds a split character.
-    const decoder = new TextDecoder();
-    let text = '';
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.byteLength;
-      if (size > MAX_BYTES) {
-        response.cancel();
-        return { kind: 'error', message: '/metrics page too large' };
-      }
-      text += decoder.decode(chunk, { stream: true });
-    }
-    text += decoder.decode();
+    const text = await readTextCapped(response);
+    if (text === null) return { kind: 'error', message: '/metrics page too large' };
     return { kind: 'ok', load: parseEngineLoad(text) };
   } catch (error) {
-    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+    return { kind: 'error', message: backgroundFailure(error, signal, timeoutMs) };
   }
 }

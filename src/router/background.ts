@@ -94,6 +94,11 @@ export class Background {
     return next;
   }
 
+  /** Milliseconds from now until `time` (a value runDue returned), on the router's clock; 0 when past. */
+  msUntil(time: number): number {
+    return Math.max(0, time - this.#clock.now());
+  }
+
   /** The task's period under the live config (0: it has its own due times). */
   periodMs(task: BackgroundTask): number {
     return periodOf(task, this.#config());

@@ -28,7 +28,8 @@ export class ConfigStatus {
 
   report(file: string, message: string): void {
     const at = this.#clock.now();
-    this.#problems.set(file, { message, at });
+    // Shown as a date: the wall clock, not the monotonic one schedules run on.
+    this.#problems.set(file, { message, at: this.#clock.wallTime() });
     this.#log.error('config rejected, previous version keeps running', { file, error: message });
     this.#onReport(file, message, at);
   }

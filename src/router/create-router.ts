@@ -13,6 +13,7 @@ import type { Transport } from '../core/transport.ts';
 import type { SystemInfo } from '../metrics/dashboard-data.ts';
 import type { NoticeOptions } from '../notify/notice-hub.ts';
 import type { RouterState } from '../state/router-state.ts';
+import type { RuntimeTuning } from './dispatch-settings-from.ts';
 import { LlmRouter } from './llm-router.ts';
 
 /** What a runtime brings; everything else about building a router is the same everywhere. */
@@ -30,7 +31,7 @@ export interface RouterRuntime<T extends Transport = Transport> {
   state(config: MainConfig, models: () => readonly string[]): RouterState;
   /** See LlmRouterDeps. */
   readonly sharedRounds?: boolean;
-  readonly saturationPollMs?: number;
+  readonly tuning?: RuntimeTuning;
   /** See LlmRouterDeps; the config version is filled in from the texts. */
   readonly notices?: Omit<NoticeOptions, 'version'>;
 }
@@ -68,7 +69,7 @@ export async function createRouter<T extends Transport>(
     configFile: texts.mainFile,
     systemInfo: runtime.systemInfo,
     ...(runtime.sharedRounds === undefined ? {} : { sharedRounds: runtime.sharedRounds }),
-    ...(runtime.saturationPollMs === undefined ? {} : { saturationPollMs: runtime.saturationPollMs }),
+    ...(runtime.tuning === undefined ? {} : { tuning: runtime.tuning }),
     notices: { ...runtime.notices, version: configVersion(texts) },
   });
   for (const file of files) {

@@ -18,15 +18,21 @@ export function statePolicyFrom(config: MainConfig): StatePolicy {
 }
 
 /**
- * The attempt loop's settings from config.yaml. `saturationPollMs` comes from the runtime, not the
- * config: its right value depends on what one state call costs there.
+ * What the runtime decides rather than the config: the right saturation poll period depends on what one
+ * state call costs there, and only a remote state needs attempts leased.
  */
-export function dispatchSettingsFrom(
-  config: MainConfig,
-  saturationPollMs = DEFAULT_SATURATION_POLL_MS,
-): DispatchSettings {
+export interface RuntimeTuning {
+  /** Default DEFAULT_SATURATION_POLL_MS. */
+  readonly saturationPollMs?: number;
+  /** DispatchSettings.leaseMs; default none. */
+  readonly leaseMs?: number;
+}
+
+/** The attempt loop's settings from config.yaml and the runtime's tuning. */
+export function dispatchSettingsFrom(config: MainConfig, tuning: RuntimeTuning = {}): DispatchSettings {
   return {
     numRetries: config.routing.num_retries,
+    afterSend: config.retry.after_send,
     backoff: {
       baseDelayMs: config.retry.base_delay_ms,
       maxDelayMs: config.retry.max_delay_ms,
@@ -34,7 +40,8 @@ export function dispatchSettingsFrom(
     },
     rateLimitMode: config.rate_limit.mode,
     maxWaitMs: config.rate_limit.max_wait_ms,
-    saturationPollMs,
+    saturationPollMs: tuning.saturationPollMs ?? DEFAULT_SATURATION_POLL_MS,
+    leaseMs: tuning.leaseMs ?? null,
     statePolicy: statePolicyFrom(config),
   };
 }

@@ -1,8 +1,10 @@
 import { ClientGoneError } from '../core/dispatch.ts';
-import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import type { ProxyResponse } from '../core/proxy-exchange.ts';
 import { proxyPathOf, upstreamQueryOf } from '../core/proxy-route.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { AbortSignalLike, HeaderRecord } from '../core/transport.ts';
+import type { AdmissionTicket } from './admitted-dispatch.ts';
+import type { GuardScope, HeaderLookup } from './browser-guard.ts';
 
 /** A request body as a runtime reads it: chunks kept apart, the size limit enforced as bytes arrive. */
 export interface BodySource {
@@ -34,13 +36,16 @@ export type FrontDoorResult =
 
 /** The parts of the router the front door needs (the LlmRouter facade provides them). */
 export interface FrontDoorRouter {
+  browserRefusal(header: HeaderLookup, method: string, scope: GuardScope): RouterError | null;
   authorize(authorization: string | undefined): boolean;
   maxBodyBytes(): number;
-  proxy(request: ProxyRequest): Promise<ProxyResponse>;
+  /** A max_inflight slot, taken before the body is read; throws a RouterError when full or draining. */
+  admit(): AdmissionTicket;
 }
 
 /**
- * The policy of `POST /v1/*` for both runtimes, in order: route, inbound auth, body (limit), dispatch.
+ * The policy of `POST /v1/*` for both runtimes, in order: route, browser guard, inbound auth, admission,
+ * body (limit), dispatch. Admission comes before the body so uploads in progress count against server.max_inflight.
  * Node's fast path and the Hono route both call this and render what it returns, so they cannot drift.
  */
 export async function serveProxy(router: FrontDoorRouter, request: InboundRequest): Promise<FrontDoorResult> {
@@ -49,21 +54,39 @@ export async function serveProxy(router: FrontDoorRouter, request: InboundReques
   const path = proxyPathOf(request.method, pathname);
   if (path === null) return { kind: 'not-proxied' };
   if (typeof path !== 'string') return { kind: 'error', error: path, close: false };
-  const authorization = request.headers.authorization;
-  if (!router.authorize(Array.isArray(authorization) ? authorization[0] : authorization))
+  const { headers } = request;
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const refusal = router.browserRefusal(header, request.method, 'api');
+  if (refusal) return { kind: 'error', error: refusal, close: false };
+  if (!router.authorize(header('authorization')))
     return { kind: 'error', error: routerErrors.invalidApiKey(), close: false };
+
+  let ticket: AdmissionTicket;
+  try {
+    ticket = router.admit();
+  } catch (error) {
+    if (error instanceof RouterError) return { kind: 'error', error, close: false };
+    throw error;
+  }
 
   let body: readonly Uint8Array[];
   try {
     body = await request.body.read(router.maxBodyBytes());
   } catch (error) {
-    if (request.signal.aborted) return { kind: 'client-gone' };
+    if (request.signal.aborted) {
+      ticket.abandon(null);
+      return { kind: 'client-gone' };
+    }
     const routerError = error instanceof RouterError ? error : routerErrors.badBody();
+    ticket.abandon(routerError.status);
     return { kind: 'error', error: routerError, close: routerError.status === 413 };
   }
 
   try {
-    const response = await router.proxy({
+    const response = await ticket.dispatch({
       path,
       query: upstreamQueryOf(request.target),
       headers: request.headers,

@@ -1,19 +1,21 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
+import type { RouterError } from '../core/router-error.ts';
 import type { Notice } from '../notify/notice.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { StateView } from '../state/router-state.ts';
-import { admittedDispatch } from './admitted-dispatch.ts';
+import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
 import { applyBackendFile } from './apply-backend-file.ts';
 import type { Background } from './background.ts';
+import { browserRefusal, type GuardScope, type HeaderLookup } from './browser-guard.ts';
 import type { ConfigStatus } from './config-status.ts';
 import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
 import { type ModelObject, modelList, modelObject } from './model-list.ts';
 import { assembleRouter, type LlmRouterDeps, type RouterParts } from './router-parts.ts';
-import type { RouterDashboard, RouterViews } from './router-views.ts';
+import type { HistoryPayload, RouterDashboard } from './router-views.ts';
 
 /**
  * The routing core as adapters see it: one facade over the pool, live config, admission, health and
@@ -64,6 +66,11 @@ export class LlmRouter implements FrontDoorRouter {
     return this.#parts.live.auth.api?.(authorization) ?? true;
   }
 
+  /** What a browser may not ask of this router (browser-guard.ts); null when the request may proceed. */
+  browserRefusal(header: HeaderLookup, method: string, scope: GuardScope): RouterError | null {
+    return browserRefusal(header, method, scope, this.#parts.live.guard);
+  }
+
   /** Auth for the dashboard, /api/* and /metrics: dashboard.auth keys, else the API keys. */
   authorizeDashboard(authorization: string | undefined): boolean {
     return this.#parts.live.auth.dashboard?.(authorization) ?? true;
@@ -110,14 +117,18 @@ export class LlmRouter implements FrontDoorRouter {
     return applyBackendFile(pool, deps.state, (added) => health.probe(added), file, list, healthyUntilProbed);
   }
 
-  /** Forward one client request; errors are RouterError (rendered by the adapter) or ClientGoneError. */
-  proxy(request: ProxyRequest): Promise<ProxyResponse> {
+  /**
+   * Take a `server.max_inflight` slot for a request whose body is about to be read (the front door does
+   * this before reading); throws the 503 RouterError when full or draining.
+   */
+  admit(): AdmissionTicket {
     const { deps, admission, live, pool, health } = this.#parts;
     const { state, transport, clock, random, log } = deps;
-    return admittedDispatch(request, {
+    return admit({
       admission,
       state,
       clock,
+      log,
       maxInflight: () => live.config.server.max_inflight,
       context: () => ({
         snapshot: pool.snapshot,
@@ -131,6 +142,11 @@ export class LlmRouter implements FrontDoorRouter {
         onResponseEnd: admission.leave,
       }),
     });
+  }
+
+  /** Admit and forward one client request whose body is in hand (tests, tools). */
+  proxy(request: ProxyRequest): Promise<ProxyResponse> {
+    return this.admit().dispatch(request);
   }
 
   /** Stop admitting new requests (SIGTERM); in-flight ones continue. */
@@ -151,7 +167,7 @@ export class LlmRouter implements FrontDoorRouter {
     return this.#parts.views.dashboard();
   }
 
-  history(): ReturnType<RouterViews['history']> {
+  history(): HistoryPayload {
     return this.#parts.views.history();
   }
 

@@ -11,6 +11,7 @@ import type { RouterState } from '../state/router-state.ts';
 import { Admission } from './admission.ts';
 import { Background } from './background.ts';
 import { ConfigStatus } from './config-status.ts';
+import type { RuntimeTuning } from './dispatch-settings-from.ts';
 import { EjectionProbes } from './ejection-probes.ts';
 import { HealthRounds } from './health-rounds.ts';
 import { LiveConfig } from './live-config.ts';
@@ -33,8 +34,8 @@ export interface LlmRouterDeps {
   readonly systemInfo: () => SystemInfo;
   /** Health rounds run outside this instance (Workers): see HealthRoundsDeps.sharedRounds. */
   readonly sharedRounds?: boolean;
-  /** How often a request waiting on saturated backends asks the state again (default 20 ms). */
-  readonly saturationPollMs?: number;
+  /** Saturation poll period and attempt leases, where the runtime needs other than the defaults. */
+  readonly tuning?: RuntimeTuning;
   /** Webhook notifications: in this instance by default; Workers forward to their notifier object. */
   readonly notices?: NoticeOptions;
 }
@@ -54,13 +55,8 @@ export interface RouterParts {
 
 export function assembleRouter(deps: LlmRouterDeps): RouterParts {
   const { clock, log, state, transport } = deps;
-  const live = new LiveConfig(
-    deps.config,
-    deps.secrets,
-    deps.configFile ?? 'config.yaml',
-    deps.saturationPollMs,
-  );
-  const pool = new BackendPool(() => Math.floor(clock.now() / 1000));
+  const live = new LiveConfig(deps.config, deps.secrets, deps.configFile ?? 'config.yaml', deps.tuning);
+  const pool = new BackendPool(() => Math.floor(clock.wallTime() / 1000));
   const admission = new Admission();
   const configStatus = new ConfigStatus(clock, log, (file, message, at) =>
     notices.offer({ kind: 'config-rejected', file, message, at }),

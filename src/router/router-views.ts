@@ -22,6 +22,12 @@ export interface RouterViewsDeps {
 
 export type RouterDashboard = DashboardData & { config_errors: ConfigProblem[] };
 
+/** `GET /api/history`: the samples, and how often the charts page should poll. */
+export interface HistoryPayload {
+  readonly samples: readonly HistorySample[];
+  readonly refresh_interval_ms: number;
+}
+
 /** What the router shows about itself: `/api/dashboard`, `/api/history` and its own `/metrics`. */
 export class RouterViews {
   readonly #deps: RouterViewsDeps;
@@ -41,6 +47,7 @@ export class RouterViews {
       view: await this.view(),
       snapshot: pool.snapshot,
       now: clock.now(),
+      wallNow: clock.wallTime(),
       startedAt,
       strategy: live.config.routing.strategy,
       system: this.#deps.systemInfo(),
@@ -64,8 +71,8 @@ export class RouterViews {
     this.#history.add(await this.dashboard());
   }
 
-  /** `/api/history`: the samples, and how often the charts page should poll. */
-  history(): { samples: readonly HistorySample[]; refresh_interval_ms: number } {
+  /** `/api/history` as this router sampled it. */
+  history(): HistoryPayload {
     return {
       samples: this.#history.samples(),
       refresh_interval_ms: this.#deps.live.config.dashboard.refresh_interval * 1000,

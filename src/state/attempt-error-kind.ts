@@ -1,3 +1,4 @@
+import type { UpstreamFailure } from '../core/upstream-failure.ts';
 import type { AttemptOutcome } from './router-state.ts';
 
 /**
@@ -9,6 +10,7 @@ export const ATTEMPT_ERROR_KINDS = [
   'connect',
   'reset',
   'status_5xx',
+  'credentials',
   'stream_broken',
   'rate_limited',
   'client_error',
@@ -34,5 +36,24 @@ export function errorKindOf(
       return given ?? 'connect';
     case 'failure':
       return given ?? 'reset';
+  }
+}
+
+/** The kind a transport or status failure counts as. */
+export function errorKindOfFailure(failure: UpstreamFailure): AttemptErrorKind {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'connect':
+      return 'connect';
+    case 'status5xx':
+      return 'status_5xx';
+    case 'credentials':
+      return 'credentials';
+    case 'status429':
+      return 'rate_limited';
+    case 'reset':
+    case 'client-gone':
+      return 'reset';
   }
 }

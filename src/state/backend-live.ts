@@ -35,6 +35,7 @@ export class BackendLive {
   lastError: string | null = null;
   lastErrorAt = 0;
   lastChangeAt = 0;
+  leasesExpired = 0;
   retired = false;
   /** The dashboard's last 60 s: latency and TTFT percentiles, errors by kind, output tokens/s. */
   readonly window = new AttemptWindow();

@@ -9,11 +9,13 @@ import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
 import { errorKindOf } from './attempt-error-kind.ts';
 import { BackendLive } from './backend-live.ts';
+import { LeaseBook } from './lease-book.ts';
 import type {
   AcquireRequest,
   AcquireResult,
   AttemptReport,
   BackendLiveView,
+  BlameReport,
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
@@ -32,6 +34,7 @@ export class MemoryRouterState implements RouterState {
    */
   readonly #gone = new Set<string>();
   readonly #random: Random;
+  readonly #leases: LeaseBook;
   #requests = 0;
   #successes = 0;
   #failures = 0;
@@ -44,6 +47,7 @@ export class MemoryRouterState implements RouterState {
 
   constructor(random: Random) {
     this.#random = random;
+    this.#leases = new LeaseBook(random);
   }
 
   register(_model: string, entries: readonly { id: string; healthy: boolean }[]): void {
@@ -69,6 +73,7 @@ export class MemoryRouterState implements RouterState {
 
   acquire(request: AcquireRequest): AcquireResult {
     const { now } = request;
+    this.#expireLeases(now);
     const eligible: CandidateView[] = [];
     const lives: BackendLive[] = [];
     let anyHealthy = false;
@@ -118,7 +123,13 @@ export class MemoryRouterState implements RouterState {
     live.pending++;
     live.attempts++;
     this.#attempts++;
-    return { kind: 'acquired', id: live.id, chargedAt: now };
+    if (request.leaseMs === undefined) return { kind: 'acquired', id: live.id, chargedAt: now };
+    return {
+      kind: 'acquired',
+      id: live.id,
+      chargedAt: now,
+      lease: this.#leases.take(live, now, request.leaseMs),
+    };
   }
 
   #candidateView(spec: CandidateSpec, live: BackendLive, now: number, staleAfterMs: number): CandidateView {
@@ -147,22 +158,32 @@ export class MemoryRouterState implements RouterState {
   }
 
   firstByte(_model: string, id: string, attempt?: FirstByteTiming): void {
+    if (attempt?.lease !== undefined && this.#leases.firstByte(attempt.lease) !== 'first') return;
     const live = this.#backends.get(id);
     if (!live) return;
     live.pending = Math.max(0, live.pending - 1);
     if (attempt) live.speed.firstByte(attempt.chargedAt, attempt.ttftMs);
   }
 
+  renew(_model: string, lease: string, leaseMs: number, now: number): void {
+    this.#leases.renew(lease, now + leaseMs);
+  }
+
   release(report: AttemptReport): HealthTransition | null {
     const live = this.#backends.get(report.id);
     if (!live) return null;
-    live.inflight = Math.max(0, live.inflight - 1);
+    // A leased attempt gives its slot back once: when released, or when its lease ran out first.
+    const held =
+      report.lease === undefined ? { firstByte: report.sawFirstByte } : this.#leases.end(report.lease);
+    if (held !== null) {
+      live.inflight = Math.max(0, live.inflight - 1);
+      if (!held.firstByte) live.pending = Math.max(0, live.pending - 1);
+    }
     live.speed.settled(
       report.chargedAt,
       report.now,
       report.outcome === 'success' ? { latencyMs: report.latencyMs, ttftMs: report.ttftMs } : undefined,
     );
-    if (!report.sawFirstByte) live.pending = Math.max(0, live.pending - 1);
     let change: boolean | null = null;
     switch (report.outcome) {
       case 'success':
@@ -190,7 +211,8 @@ export class MemoryRouterState implements RouterState {
         break;
       case 'failure':
         live.failures++;
-        change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
+        if (!report.deferJudgement)
+          change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
         break;
       case 'withdrawn':
         live.sends.refund(report.chargedAt);
@@ -215,6 +237,15 @@ export class MemoryRouterState implements RouterState {
       reason: report.error ?? report.outcome,
       at: report.now,
     };
+  }
+
+  blame(report: BlameReport): HealthTransition | null {
+    const live = this.#backends.get(report.id);
+    if (!live) return null;
+    const change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
+    if (change === null) return null;
+    live.lastChangeAt = report.now;
+    return { id: live.id, healthy: change, cause: 'traffic', reason: report.reason, at: report.now };
   }
 
   /** Only registered backends: a probe that finishes after its backend was removed changes nothing. */
@@ -274,6 +305,7 @@ export class MemoryRouterState implements RouterState {
   }
 
   view(now: number): StateView {
+    this.#expireLeases(now);
     const backends: BackendLiveView[] = [];
     for (const live of this.#backends.values()) {
       backends.push({
@@ -307,6 +339,7 @@ export class MemoryRouterState implements RouterState {
         lastErrorAt: live.lastErrorAt,
         lastChangeAt: live.lastChangeAt,
         window: live.window.view(now),
+        leasesExpired: live.leasesExpired,
       });
     }
     return {
@@ -353,6 +386,18 @@ export class MemoryRouterState implements RouterState {
       this.#backends.set(id, live);
     }
     return live;
+  }
+
+  /** Hand back the slots of leases that ran out: their releases were lost on the way. */
+  #expireLeases(now: number): void {
+    for (const { live, firstByte } of this.#leases.expire(now)) {
+      live.inflight = Math.max(0, live.inflight - 1);
+      if (!firstByte) live.pending = Math.max(0, live.pending - 1);
+      live.leasesExpired++;
+      live.lastError = 'lease expired: the attempt was never released (state call lost)';
+      live.lastErrorAt = now;
+      if (live.retired && live.inflight === 0 && this.#backends.get(live.id) === live) this.#drop(live.id);
+    }
   }
 
   #drop(id: string): void {

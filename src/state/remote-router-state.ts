@@ -1,9 +1,11 @@
+import { type Random, systemRandom } from '../core/random.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import { mergeViews } from './merge-views.ts';
 import type {
   AcquireRequest,
   AcquireResult,
   AttemptReport,
+  BlameReport,
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
@@ -21,7 +23,11 @@ import type { StateOp, StateOpResult } from './state-ops.ts';
 export interface StateChannel {
   acquire(shard: string, request: AcquireRequest): Promise<AcquireResult>;
   view(shard: string, now: number): Promise<StateView>;
-  apply(shard: string, ops: readonly StateOp[]): Promise<readonly StateOpResult[]>;
+  /**
+   * Apply `ops` in order. `batch` names this batch: a batch sent again (its answer was lost) must be
+   * answered from memory, not applied twice.
+   */
+  apply(shard: string, ops: readonly StateOp[], batch: string): Promise<readonly StateOpResult[]>;
 }
 
 export interface RemoteRouterStateOptions {
@@ -29,7 +35,14 @@ export interface RemoteRouterStateOptions {
   readonly models: () => readonly string[];
   /** Called with every batch sent (the Worker keeps the causing request alive until it is answered). */
   readonly onSend?: (sent: Promise<unknown>) => void;
+  /** Waits before sending a failed batch again (default 100, 400, 1600 ms); then its calls reject. */
+  readonly retryDelaysMs?: readonly number[];
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Makes batch ids unique across isolates. */
+  readonly random?: Random;
 }
+
+const RETRY_DELAYS_MS = [100, 400, 1600];
 
 interface Queued {
   readonly ops: StateOp[];
@@ -39,16 +52,21 @@ interface Queued {
 /**
  * RouterState over a StateChannel. Only `acquire` and `view` are answered on the request path; every
  * other call is queued per shard and sent once per microtask turn as one `apply`, so an attempt's
- * release and its client-request record cost one round trip together.
+ * release and its client-request record cost one round trip together. A batch that fails is sent again
+ * (same batch id, so the owner applies it once) after each of `retryDelaysMs`; what is still lost then
+ * is bounded by the leases the attempts hold (AcquireRequest.leaseMs).
  */
 export class RemoteRouterState implements RouterState {
   readonly #channel: StateChannel;
   readonly #options: RemoteRouterStateOptions;
   readonly #queues = new Map<string, Queued>();
+  readonly #batchPrefix: string;
+  #batches = 0;
 
   constructor(channel: StateChannel, options: RemoteRouterStateOptions) {
     this.#channel = channel;
     this.#options = options;
+    this.#batchPrefix = Math.floor((options.random ?? systemRandom)() * 2 ** 48).toString(36);
   }
 
   register(model: string, entries: readonly { id: string; healthy: boolean }[]): Promise<void> {
@@ -67,8 +85,16 @@ export class RemoteRouterState implements RouterState {
     return this.#void(model, { op: 'firstByte', model, id, ...(attempt ? { attempt } : {}) });
   }
 
+  renew(model: string, lease: string, leaseMs: number, now: number): Promise<void> {
+    return this.#void(model, { op: 'renew', model, lease, leaseMs, now });
+  }
+
   release(report: AttemptReport): Promise<HealthTransition | null> {
     return this.#enqueue(report.model, { op: 'release', report });
+  }
+
+  blame(report: BlameReport): Promise<HealthTransition | null> {
+    return this.#enqueue(report.model, { op: 'blame', report });
   }
 
   applyProbe(report: ProbeReport): Promise<HealthTransition | null> {
@@ -111,7 +137,7 @@ export class RemoteRouterState implements RouterState {
 
   #flush(shard: string, queued: Queued): void {
     this.#queues.delete(shard);
-    const sent = this.#channel.apply(shard, queued.ops);
+    const sent = this.#send(shard, queued.ops, `${this.#batchPrefix}.${++this.#batches}`);
     this.#options.onSend?.(sent);
     sent.then(
       (results) => {
@@ -121,5 +147,20 @@ export class RemoteRouterState implements RouterState {
         for (const waiter of queued.waiters) waiter.reject(error);
       },
     );
+  }
+
+  async #send(shard: string, ops: readonly StateOp[], batch: string): Promise<readonly StateOpResult[]> {
+    const delays = this.#options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    const sleep =
+      this.#options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#channel.apply(shard, ops, batch);
+      } catch (error) {
+        const delay = delays[attempt];
+        if (delay === undefined) throw error;
+        await sleep(delay);
+      }
+    }
   }
 }

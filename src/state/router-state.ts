@@ -33,10 +33,28 @@ export interface AcquireRequest {
   readonly tried: readonly string[];
   readonly now: number;
   readonly policy: StatePolicy;
+  /**
+   * Hold the attempt under a lease that expires this many ms after `now` unless renewed or released: a
+   * remote state (Workers) may lose a release on the way, and a lost release must not hold a
+   * max_concurrency slot forever. Omitted where releases cannot be lost (Node's in-process state).
+   */
+  readonly leaseMs?: number;
+}
+
+/** An attempt's lease: `renew` and `release` name it by `id`; the state expires it at `until`. */
+export interface Lease {
+  readonly id: string;
+  readonly until: number;
 }
 
 export type AcquireResult =
-  | { readonly kind: 'acquired'; readonly id: string; readonly chargedAt: number }
+  | {
+      readonly kind: 'acquired';
+      readonly id: string;
+      readonly chargedAt: number;
+      /** Present when the request asked for one (AcquireRequest.leaseMs). */
+      readonly lease?: Lease;
+    }
   | { readonly kind: 'none-healthy' }
   | { readonly kind: 'rate-limited'; readonly retryAfterMs: number }
   | { readonly kind: 'saturated' };
@@ -66,6 +84,8 @@ export interface AttemptReport {
   readonly chargedAt: number;
   /** Whether firstByte() was reported for this attempt (so `pending` is balanced). */
   readonly sawFirstByte: boolean;
+  /** The attempt's lease, when it has one: a release after the lease expired changes no counter twice. */
+  readonly lease?: string;
   /** Upstream 429's Retry-After: the backend is skipped until then. */
   readonly holdUntil?: number;
   readonly latencyMs: number;
@@ -74,13 +94,29 @@ export interface AttemptReport {
   readonly error?: string;
   /** What kind of failure a `failure` / `not-sent` outcome was (default reset / connect). */
   readonly errorKind?: AttemptErrorKind;
+  /**
+   * A failure the request itself may have caused: counted in the statistics now, but toward passive
+   * ejection only if `blame()` follows once the request is over (core/failure-verdicts.ts).
+   */
+  readonly deferJudgement?: boolean;
+  readonly policy: StatePolicy;
+}
+
+/** A deferred failure that turned out to be the backend's (it counts toward passive ejection now). */
+export interface BlameReport {
+  readonly model: string;
+  readonly id: string;
+  readonly now: number;
+  readonly reason: string;
   readonly policy: StatePolicy;
 }
 
 /** Which attempt (its acquire's `chargedAt`) saw its first byte, and how long after it was sent. */
+/** An attempt's first byte: its timing (least-waiting's speed) and, where attempts are leased, its lease. */
 export interface FirstByteTiming {
   readonly chargedAt: number;
   readonly ttftMs: number;
+  readonly lease?: string;
 }
 
 export interface ProbeReport {
@@ -151,6 +187,8 @@ export interface BackendLiveView {
   readonly lastChangeAt: number;
   /** The last 60 s of attempts: latency/TTFT histograms, errors by kind, output tokens/s. */
   readonly window: AttemptWindowView;
+  /** Leases that ran out unreleased (a release lost between a Worker and its state). */
+  readonly leasesExpired: number;
 }
 
 export interface RequestTotals {
@@ -189,7 +227,11 @@ export interface RouterState {
    * timing, least-waiting learns the backend's time to first token without waiting for the end.
    */
   firstByte(model: string, id: string, attempt?: FirstByteTiming): MaybePromise<void>;
+  /** Push a lease's expiry to `now + leaseMs` (long attempts renew before it runs out). */
+  renew(model: string, lease: string, leaseMs: number, now: number): MaybePromise<void>;
   release(report: AttemptReport): MaybePromise<HealthTransition | null>;
+  /** Count a deferred failure (AttemptReport.deferJudgement) toward the backend's passive ejection. */
+  blame(report: BlameReport): MaybePromise<HealthTransition | null>;
   applyProbe(report: ProbeReport): MaybePromise<HealthTransition | null>;
   applyLoad(model: string, id: string, load: EngineLoad | null, now: number): MaybePromise<void>;
   recordRequest(record: ClientRequestRecord): MaybePromise<void>;

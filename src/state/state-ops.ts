@@ -1,6 +1,7 @@
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import type {
   AttemptReport,
+  BlameReport,
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
@@ -26,7 +27,15 @@ export type StateOp =
       readonly id: string;
       readonly attempt?: FirstByteTiming;
     }
+  | {
+      readonly op: 'renew';
+      readonly model: string;
+      readonly lease: string;
+      readonly leaseMs: number;
+      readonly now: number;
+    }
   | { readonly op: 'release'; readonly report: AttemptReport }
+  | { readonly op: 'blame'; readonly report: BlameReport }
   | { readonly op: 'applyProbe'; readonly report: ProbeReport }
   | {
       readonly op: 'applyLoad';
@@ -37,7 +46,7 @@ export type StateOp =
     }
   | { readonly op: 'recordRequest'; readonly record: ClientRequestRecord };
 
-/** One answer per op, in order: a transition for release/applyProbe, null otherwise. */
+/** One answer per op, in order: a transition for release/blame/applyProbe, null otherwise. */
 export type StateOpResult = HealthTransition | null;
 
 /**
@@ -56,8 +65,12 @@ export function applyStateOp(
       return voidOf(state.retire(op.model, op.ids));
     case 'firstByte':
       return voidOf(state.firstByte(op.model, op.id, op.attempt));
+    case 'renew':
+      return voidOf(state.renew(op.model, op.lease, op.leaseMs, now(op.now)));
     case 'release':
       return state.release({ ...op.report, now: now(op.report.now) });
+    case 'blame':
+      return state.blame({ ...op.report, now: now(op.report.now) });
     case 'applyProbe':
       return state.applyProbe({ ...op.report, now: now(op.report.now) });
     case 'applyLoad':

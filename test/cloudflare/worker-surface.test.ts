@@ -81,24 +81,50 @@ describe('Worker surface (workerd): dashboard assets and inbound auth', () => {
       // A key that names a missing secret is a config error (as a backend api_key is), never dropped.
       const without = await start({ main, backends });
       const refused = await fetch(`${without.url}/v1/models`);
-      expect(refused.status).toBe(500);
-      expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('invalid_config');
+      expect(without.logs()).toContain(
         'invalid configuration: config.yaml: server.api_keys[0]: environment variable ROUTER_API_KEY is not set',
       );
     });
 
-    it('answers a config that does not load with the ConfigError message', async () => {
+    // Issue 10, item 9: start-up errors named secrets (and quoted ROUTER_BACKENDS text) to anyone asking.
+    it('answers a config that does not load with a 503 naming nothing; the reason goes to the log', async () => {
       const worker = await start({
         backends: [
           { model_name: 'm', api_base: 'http://127.0.0.1:9/v1', api_key: 'os.environ/UPSTREAM_KEY' },
         ],
         bindings: { ALLOW_NO_AUTH: 'true' },
       });
-      const response = await fetch(`${worker.url}/v1/models`);
-      expect(response.status).toBe(500);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      for (const path of ['/v1/models', '/health', '/api/dashboard', '/nope']) {
+        const response = await fetch(`${worker.url}${path}`);
+        expect(response.status, path).toBe(503);
+        const text = await response.text();
+        expect(JSON.parse(text)).toEqual({
+          error: {
+            message: 'router is not configured correctly; the reason is in the Worker log',
+            type: 'server_error',
+            param: null,
+            code: 'invalid_config',
+          },
+        });
+      }
+      expect(worker.logs()).toContain(
         'invalid configuration: self_deployed_test.yaml: model_list[0].litellm_params.api_key: environment variable UPSTREAM_KEY is not set',
       );
+    });
+
+    it('never quotes a malformed ROUTER_BACKENDS, which may hold a literal key, in answers or logs', async () => {
+      const literal = 'sk-live-CANARY-in-a-broken-binding';
+      const worker = await start({
+        backends,
+        bindings: { ALLOW_NO_AUTH: 'true', ROUTER_BACKENDS: `{"self_deployed_x.yaml": "api_key: ${literal}` },
+      });
+      const response = await fetch(`${worker.url}/v1/models`);
+      expect(response.status).toBe(503);
+      expect(await response.text()).not.toContain('CANARY');
+      expect(worker.logs()).toContain('ROUTER_BACKENDS is not valid JSON');
+      expect(worker.logs()).not.toContain('CANARY');
     });
   });
 });

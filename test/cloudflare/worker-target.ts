@@ -21,6 +21,8 @@ export interface WorkerTargetOptions {
   readonly secondIsolate?: boolean;
   /** Durable Object storage on disk here: a second target on the same directory restarts the objects. */
   readonly persistDir?: string;
+  /** A harness entry that re-exports the Worker (e.g. with fault-injecting objects). */
+  readonly entry?: string;
 }
 
 export interface WorkerTarget {
@@ -32,6 +34,8 @@ export interface WorkerTarget {
   cron(scheduledTime?: number): Promise<void>;
   /** RPCs answered so far by the named state objects together. */
   stateCalls(shards: readonly string[]): Promise<number>;
+  /** Everything workerd printed so far. */
+  logs(): string;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export async function startWorkerTarget(options: WorkerTargetOptions): Promise<W
     ...(assetsDir ? { assetsDir } : {}),
     ...(options.secondIsolate ? { secondIsolate: true } : {}),
     ...(options.persistDir ? { persistDir: options.persistDir } : {}),
+    ...(options.entry ? { entry: options.entry } : {}),
   });
   return { ...worker, cron: (scheduledTime = 3_600_000) => worker.cron(scheduledTime) };
 }

@@ -42,6 +42,7 @@ describe('parseMainConfig', () => {
       max_delay_ms: 5000,
       jitter_factor: 0.2,
       failure_threshold: 3,
+      after_send: 'idempotent-safe',
     });
     expect(config.webhook).toMatchObject({ enabled: false, cooldown_seconds: 300, batch_interval: 60 });
     expect(config.monitor.collect_interval).toBe(3);

@@ -341,5 +341,59 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       expect(after.ttftCount - before.ttftCount).toBe(2);
       expect(after.latencyCumulative.at(-1)! - before.latencyCumulative.at(-1)!).toBe(3);
     });
+
+    it('a leased attempt gives its slot back once: released, or expired unrenewed (never both)', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const first = await state.acquire(acquireOf(m, [id], T0, { leaseMs: 1000 }));
+      expect(first).toMatchObject({ kind: 'acquired', id, lease: { until: T0 + 1000 } });
+      const lease = first.kind === 'acquired' ? first.lease?.id : undefined;
+      expect(lease).toBeTypeOf('string');
+      const timing = { chargedAt: T0, ttftMs: 5, ...(lease ? { lease } : {}) };
+      await state.firstByte(m, id, timing);
+      await state.firstByte(m, id, timing);
+      await state.renew(m, lease ?? '', 1000, T0 + 800);
+      // Renewed at T0+800: alive at T0+1500, expired (slot back, counted) by T0+3000.
+      expect(await backendOf(state, id, T0 + 1500)).toMatchObject({ inflight: 1, pending: 0 });
+      expect(await backendOf(state, id, T0 + 3000)).toMatchObject({
+        inflight: 0,
+        pending: 0,
+        leasesExpired: 1,
+      });
+      // Another attempt is in flight when the expired one's release finally arrives: it is not taken back.
+      const second = await state.acquire(acquireOf(m, [id], T0 + 3001, { leaseMs: 1000 }));
+      await state.release(report(m, id, T0 + 3002, T0, { lease: lease ?? '', sawFirstByte: true }));
+      expect(await backendOf(state, id, T0 + 3003)).toMatchObject({ inflight: 1, pending: 1, successes: 1 });
+      const again = second.kind === 'acquired' ? second.lease?.id : undefined;
+      await state.release(report(m, id, T0 + 3004, T0 + 3001, { lease: again ?? '', sawFirstByte: false }));
+      expect(await backendOf(state, id, T0 + 3005)).toMatchObject({ inflight: 0, pending: 0, successes: 2 });
+    });
+
+    it('a deferred failure counts toward ejection only when blamed', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const id = `${m}@a`;
+      await state.register(m, [{ id, healthy: true }]);
+      const policy = policyOf({ ejectAfterFailures: 1 });
+      await state.acquire(acquireOf(m, [id], T0));
+      expect(
+        await state.release(report(m, id, T0 + 1, T0, { outcome: 'failure', deferJudgement: true, policy })),
+      ).toBeNull();
+      expect(await backendOf(state, id)).toMatchObject({
+        healthy: true,
+        failures: 1,
+        consecutiveFailures: 0,
+      });
+      expect(
+        await state.blame({ model: m, id, now: T0 + 2, reason: 'request failures', policy }),
+      ).toMatchObject({
+        id,
+        healthy: false,
+        cause: 'traffic',
+      });
+      expect(await backendOf(state, id)).toMatchObject({ healthy: false, ejected: true });
+    });
   });
 }

@@ -21,10 +21,12 @@ function scriptedState(answers: AcquireResult[]): { state: RouterState; releases
     retire: () => {},
     acquire: () => answers.shift() ?? { kind: 'none-healthy' },
     firstByte: () => {},
+    renew: () => {},
     release: (report) => {
       releases.push(report);
       return null;
     },
+    blame: () => null,
     applyProbe: () => null,
     applyLoad: () => {},
     recordRequest: () => {},
@@ -43,7 +45,10 @@ function contextFor(state: RouterState, clock: FakeClock, saturationPollMs?: num
   });
   return {
     snapshot: new PoolSnapshot(backends ?? []),
-    settings: dispatchSettingsFrom(parseMainConfig('{}', 'config.yaml'), saturationPollMs),
+    settings: dispatchSettingsFrom(
+      parseMainConfig('{}', 'config.yaml'),
+      saturationPollMs === undefined ? {} : { saturationPollMs },
+    ),
     state,
     transport: {
       send: () => Promise.reject(new Error('no upstream in this test')),

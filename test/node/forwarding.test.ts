@@ -154,14 +154,14 @@ describe('forwarding to the upstream', () => {
     expect(second.headers.get('x-request-id')).not.toBe(id);
   });
 
-  it('forwards traceparent, tracestate, User-Agent, Accept and OpenAI-* headers', async () => {
+  it('forwards traceparent, tracestate, User-Agent, Accept and OpenAI-Beta headers', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const res = await post('{"model":"exact-model","messages":[{"role":"user","content":"hi"}]}', {
       traceparent,
       tracestate: 'vendor=abc',
       'user-agent': 'e2e-test/1.0',
       accept: 'application/json',
-      'openai-organization': 'org-e2e',
+      'openai-beta': 'assistants=v2',
     });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
@@ -170,7 +170,7 @@ describe('forwarding to the upstream', () => {
     expect(headers.tracestate).toBe('vendor=abc');
     expect(headers['user-agent']).toBe('e2e-test/1.0');
     expect(headers.accept).toBe('application/json');
-    expect(headers['openai-organization']).toBe('org-e2e');
+    expect(headers['openai-beta']).toBe('assistants=v2');
   });
 
   it('routes by the top-level model only, never by a nested or quoted "model"', async () => {

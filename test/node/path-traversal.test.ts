@@ -1,39 +1,21 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/create-app.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { closeAll, startSims, startTestRouter, type TestRouter } from '../support/router-fixture.ts';
 
 const BODY = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
 
 /** node:http sends `path` byte for byte; fetch would normalise dot segments before they left the test. */
-function rawPost(base: string, path: string): Promise<{ status: number; type: string; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname,
-        port,
-        path,
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', text }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(BODY);
+async function rawPost(base: string, path: string): Promise<{ status: number; type: string; text: string }> {
+  const answer = await rawRequest(base, {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(BODY)) },
+    body: BODY,
   });
+  return { status: answer.status, type: answer.headers['content-type'] ?? '', text: answer.text };
 }
 
 const ESCAPES = [

@@ -19,12 +19,12 @@ export interface CliProcess {
 /** Every process started here, so a suite's afterAll can make sure none outlives it. */
 const started = new Set<ChildProcess>();
 
-/** Starts `node bin/llm-router.mjs ...args` from the repository root. */
-export function spawnCli(args: readonly string[]): CliProcess {
+/** Starts `node bin/llm-router.mjs ...args` from the repository root (`env` added to the test's). */
+export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   started.add(child);
   let out = '';

@@ -13,6 +13,11 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
+  /** The fake never steps: wall time and monotonic time are the same. */
+  wallTime(): number {
+    return this.#now;
+  }
+
   advance(ms: number): void {
     this.#now += ms;
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { type RunningRouter, startRouter } from '../../adapters/node/start-router.ts';
-import { silentLogger } from '../../src/core/logger.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import { type SimOptionsInput, type SimServer, startSimServer } from '../../tools/sim/index.ts';
 
 /** One `model_list` entry of the test backend file. */
@@ -125,6 +125,8 @@ const FIRST_ROUND_PENDING = 'first health check round has not finished';
 export async function startTestRouter(options: {
   main?: ConfigTree;
   backends: readonly BackendEntry[];
+  /** Default: silent. */
+  log?: Logger;
 }): Promise<TestRouter> {
   const config = await writeConfigDir(options);
   let running: RunningRouter;
@@ -133,7 +135,7 @@ export async function startTestRouter(options: {
       configPath: config.configPath,
       port: 0,
       host: '127.0.0.1',
-      log: silentLogger,
+      log: options.log ?? silentLogger,
     });
   } catch (error) {
     await config.remove();

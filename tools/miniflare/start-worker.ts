@@ -17,6 +17,8 @@ export interface StartWorkerOptions {
    * directory runs restarted objects over what the earlier ones stored.
    */
   readonly persistDir?: string;
+  /** Entry to bundle instead of the Worker (a test harness that re-exports it), relative to the repo. */
+  readonly entry?: string;
 }
 
 export interface RunningWorker {
@@ -28,6 +30,8 @@ export interface RunningWorker {
   cron(scheduledTime: number): Promise<void>;
   /** RPCs answered so far by the named state objects together (shard names: adapters/cloudflare/shard-name.ts). */
   stateCalls(shards: readonly string[]): Promise<number>;
+  /** Everything workerd wrote to stdout and stderr so far (the Worker's console and log lines). */
+  logs(): string;
   close(): Promise<void>;
 }
 
@@ -37,7 +41,7 @@ export interface RunningWorker {
  * ephemeral 127.0.0.1 ports.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const scriptPath = await bundleWorker();
+  const scriptPath = await bundleWorker(options.entry);
   const base: WorkerOptions = {
     modules: true,
     scriptPath,
@@ -78,8 +82,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       NOTIFIER: { className: 'NotifierObject', scriptName: 'router', useSQLite: true },
     },
   };
+  let logs = '';
   const shared = {
     cf: false,
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      for (const stream of [stdout, stderr])
+        stream.on('data', (chunk: Buffer | string) => {
+          logs += chunk.toString();
+        });
+    },
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
   };
   // A single Worker is configured at the top level: behind Miniflare's named-worker routing a client
@@ -110,6 +121,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       }
       return total;
     },
+    logs: () => logs,
     close: () => mf.dispose(),
   };
 }
