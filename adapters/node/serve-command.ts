@@ -1,5 +1,5 @@
 import { ConfigError, LogLevelSchema } from '../../src/index.ts';
-import { type Command, FlagError, parseFlags } from '../../tools/cli/index.ts';
+import { type Command, commandFlags } from '../../tools/cli/index.ts';
 import { type RunningRouter, startRouter } from './start-router.ts';
 
 const SERVE_USAGE = `Usage: llm-router [serve] [flags]
@@ -23,23 +23,11 @@ export const serveCommand: Command = {
 };
 
 async function runServe(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(argv, {
-      values: ['config', 'log-level', 'enabled-sources', 'host', 'port'],
-      booleans: ['help'],
-      aliases: { h: 'help' },
-    });
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`llm-router: ${error.message}\n\n${SERVE_USAGE}`);
-    return 2;
-  }
+  const parsed = commandFlags('llm-router', SERVE_USAGE, argv, {
+    values: ['config', 'log-level', 'enabled-sources', 'host', 'port'],
+  });
+  if (typeof parsed === 'number') return parsed;
   const { flags, positional } = parsed;
-  if (flags.get('help') === 'true') {
-    process.stdout.write(SERVE_USAGE);
-    return 0;
-  }
   if (positional.length > 0) {
     process.stderr.write(`llm-router: unknown command "${positional[0]}" (see llm-router help)\n`);
     return 2;

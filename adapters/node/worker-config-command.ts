@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, type ConfigTexts, parseConfigTexts } from '../../src/index.ts';
-import { type Command, FlagError, parseFlags } from '../../tools/cli/index.ts';
+import { type Command, commandFlags } from '../../tools/cli/index.ts';
 import { readConfigTexts } from './load-config.ts';
 import { PROJECT_ROOT } from './project-files.ts';
 
@@ -31,18 +31,9 @@ export const workerConfigCommand: Command = {
 const buildTimeSecrets = () => 'set-at-runtime';
 
 async function runWorkerConfig(argv: readonly string[]): Promise<number> {
-  let flags: Map<string, string>;
-  try {
-    ({ flags } = parseFlags(argv, { values: ['config', 'out'], booleans: ['help'], aliases: { h: 'help' } }));
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`llm-router worker-config: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (flags.get('help') === 'true') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('llm-router worker-config', USAGE, argv, { values: ['config', 'out'] });
+  if (typeof parsed === 'number') return parsed;
+  const { flags } = parsed;
   const configPath = flags.get('config') ?? 'config.yaml';
   try {
     const read = await readConfigTexts(configPath, undefined, () => undefined);

@@ -1,4 +1,5 @@
 export type { Command } from './command.ts';
+export { commandFlags } from './command-flags.ts';
 export {
   allValues,
   type FlagEntry,

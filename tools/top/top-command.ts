@@ -1,4 +1,4 @@
-import { type Command, FlagError, flagOn, parseFlags } from '../cli/index.ts';
+import { type Command, commandFlags, flagOn } from '../cli/index.ts';
 import { createDashboardClient, DashboardUnavailable } from './dashboard-client.ts';
 import { runLiveTop } from './live-top.ts';
 import { plain, renderFrame } from './render-frame.ts';
@@ -31,22 +31,11 @@ export const topCommand: Command = {
 };
 
 async function runTop(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseFlags>;
-  try {
-    parsed = parseFlags(argv, {
-      values: ['url', 'api-key', 'interval'],
-      booleans: ['once', 'help'],
-      aliases: { h: 'help' },
-    });
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`llm-router top: ${error.message}\n\n${TOP_USAGE}`);
-    return 2;
-  }
-  if (flagOn(parsed, 'help')) {
-    process.stdout.write(TOP_USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('llm-router top', TOP_USAGE, argv, {
+    values: ['url', 'api-key', 'interval'],
+    booleans: ['once'],
+  });
+  if (typeof parsed === 'number') return parsed;
   const problem = (message: string) => {
     process.stderr.write(`llm-router top: ${message}\n`);
     return 2;
