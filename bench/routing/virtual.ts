@@ -141,6 +141,9 @@ class VirtualEngine {
       promptTokens: null,
       generationTokens: generated,
       maxRunning: null,
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: null,
     };
   }
 }

@@ -7,6 +7,7 @@ import type { DispatchSettings } from './dispatch-settings.ts';
 import type { Logger } from './logger.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
 import type { Random } from './random.ts';
+import { requestAffinity } from './request-affinity.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
 import { scanModel } from './scan-model.ts';
@@ -45,6 +46,9 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   const model = scan.model;
   const candidates = snapshot.candidatesOf(model);
   if (!candidates) throw routerErrors.modelNotFound(model);
+  const policy = settings.modelPolicies.get(model) ?? settings.statePolicy;
+  // Read from the body once per client request (retries reuse it), and only for the strategy that uses it.
+  const affinity = policy.strategy === 'cache-aware' ? requestAffinity(request, settings.affinity) : null;
 
   const requestId = acceptRequestId(headerValue(request.headers, 'x-request-id')) ?? createRequestId();
   const tried: string[] = [];
@@ -79,7 +83,8 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
       candidates,
       tried,
       now,
-      policy: settings.statePolicy,
+      policy,
+      ...(affinity === null ? {} : { affinity }),
     });
     if (acquired.kind === 'none-healthy') {
       if (lastFailure) throw routerErrors.retriesExhausted(describeFailure(lastFailure));
@@ -111,7 +116,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
         chargedAt: acquired.chargedAt,
         latencyMs: done - sentAt,
         ttftMs: extra.ttftMs ?? null,
-        policy: settings.statePolicy,
+        policy,
         ...(extra.error === undefined ? {} : { error: extra.error }),
         ...(extra.errorKind === undefined ? {} : { errorKind: extra.errorKind }),
         ...(extra.holdUntil === undefined ? {} : { holdUntil: extra.holdUntil }),

@@ -7,6 +7,7 @@ import { type BackendProfile, knownCapacity, resolveProfiles } from '../routing/
 import type { CandidateView } from '../routing/candidate-view.ts';
 import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
+import { AffinityState } from './affinity-state.ts';
 import { errorKindOf } from './attempt-error-kind.ts';
 import { BackendLive } from './backend-live.ts';
 import type {
@@ -32,6 +33,8 @@ export class MemoryRouterState implements RouterState {
    */
   readonly #gone = new Set<string>();
   readonly #random: Random;
+  /** cache-aware's prefix indexes and session rings, per model. */
+  readonly #affinity = new AffinityState();
   #requests = 0;
   #successes = 0;
   #failures = 0;
@@ -55,8 +58,9 @@ export class MemoryRouterState implements RouterState {
     }
   }
 
-  retire(_model: string, ids: readonly string[]): void {
+  retire(model: string, ids: readonly string[]): void {
     for (const id of ids) {
+      this.#affinity.forget(model, id);
       const live = this.#backends.get(id);
       if (!live) {
         this.#gone.add(id);
@@ -110,8 +114,13 @@ export class MemoryRouterState implements RouterState {
       }
     }
     const profiles = resolveProfiles(pool);
-    const index = pool.length === 1 ? 0 : strategyFor(request.policy.strategy)(pool, this.#random, profiles);
+    const index =
+      pool.length === 1
+        ? 0
+        : (this.#affinity.choose(request, pool, profiles, this.#random) ??
+          strategyFor(request.policy.strategy)(pool, this.#random, profiles));
     const live = poolLives[index]!;
+    this.#affinity.sent(request, live.id);
     live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));
     live.sends.record(now);
     live.inflight++;
@@ -207,7 +216,7 @@ export class MemoryRouterState implements RouterState {
     if (change === null) return null;
     live.lastChangeAt = report.now;
     // Out of rotation, it may come back as another engine (restarted with other settings): relearn.
-    if (!change) live.capacity.reset();
+    if (!change) this.#outOfRotation(report.model, live);
     return {
       id: live.id,
       healthy: change,
@@ -233,11 +242,11 @@ export class MemoryRouterState implements RouterState {
     }
     if (change === null) return null;
     live.lastChangeAt = report.now;
-    if (!change) live.capacity.reset();
+    if (!change) this.#outOfRotation(report.model, live);
     return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
   }
 
-  applyLoad(_model: string, id: string, load: EngineLoad | null, now: number): void {
+  applyLoad(model: string, id: string, load: EngineLoad | null, now: number): void {
     const live = this.#backends.get(id);
     if (!live) return;
     live.load = load;
@@ -245,8 +254,10 @@ export class MemoryRouterState implements RouterState {
     live.inflightAtScrape = live.inflight;
     live.window.tokens(now, load?.generationTokens ?? null);
     if (load !== null) {
-      live.capacity.observe(load);
+      // A restarted engine lost its prefix cache along with its counters.
+      if (live.capacity.observe(load)) this.#affinity.forget(model, id);
       live.decodeRate.observe(load, now);
+      live.prefixHits.observe(load, now);
     }
   }
 
@@ -307,10 +318,12 @@ export class MemoryRouterState implements RouterState {
         lastErrorAt: live.lastErrorAt,
         lastChangeAt: live.lastChangeAt,
         window: live.window.view(now),
+        prefixCacheHitRate: live.prefixHits.value(now),
       });
     }
     return {
       backends,
+      prefixIndexes: this.#affinity.view(),
       totals: {
         requests: this.#requests,
         successes: this.#successes,
@@ -353,6 +366,12 @@ export class MemoryRouterState implements RouterState {
       this.#backends.set(id, live);
     }
     return live;
+  }
+
+  /** Unhealthy or ejected: it may come back as another engine, with other slots and an empty cache. */
+  #outOfRotation(model: string, live: BackendLive): void {
+    live.capacity.reset();
+    this.#affinity.forget(model, live.id);
   }
 
   #drop(id: string): void {

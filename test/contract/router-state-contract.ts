@@ -292,6 +292,9 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
         promptTokens: 10,
         generationTokens: 20,
         maxRunning: null,
+        prefixCacheQueries: null,
+        prefixCacheHits: null,
+        prefixCacheHitRate: null,
       } as const;
       await state.applyLoad(m, id, load, T0);
       expect(await backendOf(state, id)).toMatchObject({ load, loadAt: T0 });
@@ -302,7 +305,15 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       const m = modelName();
       const id = `${m}@a`;
       await state.register(m, [{ id, healthy: true }]);
-      const queued = { engine: 'vllm', running: 6, kvCacheUsage: 0.5, maxRunning: null } as const;
+      const queued = {
+        engine: 'vllm',
+        running: 6,
+        kvCacheUsage: 0.5,
+        maxRunning: null,
+        prefixCacheQueries: null,
+        prefixCacheHits: null,
+        prefixCacheHitRate: null,
+      } as const;
       await state.applyLoad(m, id, { ...queued, waiting: 2, promptTokens: 10, generationTokens: 20 }, T0);
       expect(await backendOf(state, id)).toMatchObject({ learnedCapacity: null, capacityFloor: 6 });
       await state.applyLoad(m, id, { ...queued, waiting: 1, promptTokens: 30, generationTokens: 40 }, T0 + 1);

@@ -24,6 +24,9 @@ const engineLoad = (over: Partial<EngineLoad> = {}): EngineLoad => ({
   promptTokens: 0,
   generationTokens: 0,
   maxRunning: null,
+  prefixCacheQueries: null,
+  prefixCacheHits: null,
+  prefixCacheHitRate: null,
   ...over,
 });
 
