@@ -29,6 +29,7 @@ export type { LogFields, Logger } from './core/logger.ts';
 export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
+export { type AffinitySettings, requestAffinity } from './core/request-affinity.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
 export { errorEnvelope, RouterError, renderError, routerErrors } from './core/router-error.ts';
 export type {
@@ -58,6 +59,7 @@ export {
 export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
+export type { Affinity } from './routing/affinity.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
 export {
@@ -74,6 +76,7 @@ export type {
   HealthTransition,
   ProbeReport,
   RouterState,
+  PrefixIndexView,
   StatePolicy,
   StateView,
 } from './state/router-state.ts';

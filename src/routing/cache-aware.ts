@@ -1,6 +1,6 @@
 import type { Random } from '../core/random.ts';
 import type { Affinity } from './affinity.ts';
-import type { BackendProfile } from './backend-profile.ts';
+import type { BackendProfile, ProfileInput } from './backend-profile.ts';
 import type { CandidateView } from './candidate-view.ts';
 import type { HashRing } from './hash-ring.ts';
 import { expectedFirstTokenMs, requestsAhead } from './least-waiting.ts';
@@ -89,4 +89,48 @@ export function chooseByAffinity(
     }
   }
   return best < 0 ? null : { index: best, matchedBlocks: matched[best]! };
+}
+
+/**
+ * least-waiting's profiles with each backend's time to first token taken from its peers' typical one,
+ * scaled by how much slower it decodes (its first-to-last-byte time, else its engine's token rate): on a
+ * fleet that caches prefixes, a backend's own first-token time mostly says how many of its prompts were
+ * cached, not how fast it is. Left as measured, the backend that keeps getting cache hits looks fast and
+ * draws ever more traffic, while one that had misses looks slow and idles (positive feedback into a
+ * hotspot); decoding is the same work with or without a cached prefix. Capacities are unchanged.
+ */
+export function cacheNeutralProfiles(
+  inputs: readonly ProfileInput[],
+  profiles: readonly BackendProfile[],
+): BackendProfile[] {
+  const firsts: number[] = [];
+  const decodes: number[] = [];
+  const rates: number[] = [];
+  for (const input of inputs) {
+    if (input.firstTokenMs !== null) firsts.push(input.firstTokenMs);
+    if (input.decodeMs !== null) decodes.push(input.decodeMs);
+    if (input.engineTokenRate !== null && input.engineTokenRate > 0) rates.push(input.engineTokenRate);
+  }
+  const typicalFirst = Math.max(1, firsts.length > 0 ? median(firsts) : 1);
+  const typicalDecode = decodes.length > 0 ? median(decodes) : 0;
+  const typicalRate = rates.length > 0 ? median(rates) : 0;
+  const neutral = inputs.map((input, i) => {
+    const { decodeMs: decode, engineTokenRate: rate } = input;
+    const slower =
+      decode !== null && typicalDecode > 0
+        ? decode / typicalDecode
+        : rate !== null && rate > 0 && typicalRate > 0
+          ? typicalRate / rate
+          : 1;
+    const firstTokenMs = Math.max(1, typicalFirst * slower);
+    return { ...profiles[i]!, firstTokenMs, serviceMs: firstTokenMs + (decode ?? typicalDecode * slower) };
+  });
+  const typicalService = median(neutral.map((profile) => profile.serviceMs));
+  return neutral.map((profile) => ({ ...profile, relativeSpeed: typicalService / profile.serviceMs }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -4,6 +4,7 @@ import type { EngineLoad } from '../metrics/engine-load.ts';
 import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
 import { type BackendProfile, knownCapacity, resolveProfiles } from '../routing/backend-profile.ts';
+import { cacheNeutralProfiles } from '../routing/cache-aware.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
 import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
@@ -114,11 +115,14 @@ export class MemoryRouterState implements RouterState {
       }
     }
     const profiles = resolveProfiles(pool);
+    // cache-aware scores load (its affinity bound and its least-waiting fallback) on speeds that prefix
+    // cache hits do not distort.
+    const scored = request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
     const index =
       pool.length === 1
         ? 0
-        : (this.#affinity.choose(request, pool, profiles, this.#random) ??
-          strategyFor(request.policy.strategy)(pool, this.#random, profiles));
+        : (this.#affinity.choose(request, pool, scored, this.#random) ??
+          strategyFor(request.policy.strategy)(pool, this.#random, scored));
     const live = poolLives[index]!;
     this.#affinity.sent(request, live.id);
     live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));

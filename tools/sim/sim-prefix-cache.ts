@@ -43,8 +43,7 @@ export class PrefixCache {
 
   /** Tokens of a `promptTokens`-token prompt found cached; counts the lookup. */
   lookup(blocks: readonly number[], promptTokens: number): number {
-    let matched = 0;
-    while (matched < blocks.length && this.#blocks.has(blocks[matched]!)) matched++;
+    const matched = this.peek(blocks);
     // Blocks in use are recently used: touch them, head last so it is the most recent.
     for (let k = matched - 1; k >= 0; k--) this.#touch(blocks[k]!);
     const cached = Math.max(0, Math.min(matched * BLOCK_TOKENS, promptTokens - 1));
@@ -53,6 +52,13 @@ export class PrefixCache {
     this.#recent.push({ queried: promptTokens, hit: cached });
     if (this.#recent.length > RECENT) this.#recent.shift();
     return cached;
+  }
+
+  /** Leading blocks of `blocks` held now, without counting or touching anything (what an oracle reads). */
+  peek(blocks: readonly number[]): number {
+    let matched = 0;
+    while (matched < blocks.length && this.#blocks.has(blocks[matched]!)) matched++;
+    return matched;
   }
 
   /** The prompt's prefill is done: its blocks are cached. */
