@@ -29,8 +29,8 @@ export type { LogFields, Logger } from './core/logger.ts';
 export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
-export { type AffinitySettings, requestAffinity } from './core/request-affinity.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
+export { type AffinitySettings, requestAffinity } from './core/request-affinity.ts';
 export { errorEnvelope, RouterError, renderError, routerErrors } from './core/router-error.ts';
 export type {
   AbortSignalLike,
@@ -74,9 +74,9 @@ export type {
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
+  PrefixIndexView,
   ProbeReport,
   RouterState,
-  PrefixIndexView,
   StatePolicy,
   StateView,
 } from './state/router-state.ts';

@@ -89,7 +89,10 @@ export function prefixArrivals(
   const total = weights.reduce((a, b) => a + b, 0);
   const cumulative: number[] = [];
   let sum = 0;
-  for (const w of weights) cumulative.push((sum += w / total));
+  for (const w of weights) {
+    sum += w / total;
+    cumulative.push(sum);
+  }
   const group = (): number => {
     if (random() < workload.hotShare) return 0;
     const u = random();

@@ -117,7 +117,8 @@ export class MemoryRouterState implements RouterState {
     const profiles = resolveProfiles(pool);
     // cache-aware scores load (its affinity bound and its least-waiting fallback) on speeds that prefix
     // cache hits do not distort.
-    const scored = request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
+    const scored =
+      request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
     const index =
       pool.length === 1
         ? 0

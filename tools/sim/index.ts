@@ -18,7 +18,6 @@ export {
 export type { SimEventInfo, SimEventListener, SimEventName, SimEvents } from './sim-events.ts';
 export { type BackendConfigOptions, backendConfigYaml, startSimFleet } from './sim-fleet.ts';
 export { renderMetrics } from './sim-metrics.ts';
-export { BLOCK_CHARS, BLOCK_TOKENS, PrefixCache, promptBlocks } from './sim-prefix-cache.ts';
 export {
   defaultSimFaults,
   resolveSimOptions,
@@ -27,6 +26,7 @@ export {
   type SimOptions,
   type SimOptionsInput,
 } from './sim-options.ts';
+export { BLOCK_CHARS, BLOCK_TOKENS, PrefixCache, promptBlocks } from './sim-prefix-cache.ts';
 export { type InferenceRequest, parseInference } from './sim-request.ts';
 export { type SimServer, startSimServer } from './sim-server.ts';
 export type { SimStats } from './sim-stats.ts';
