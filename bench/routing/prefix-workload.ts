@@ -18,9 +18,9 @@ export interface PrefixWorkload extends Workload {
   readonly hotShare: number;
 }
 
-/** 8,000-token system prompts, 64 groups, a 25–100-token question each, 10–30 tokens out. */
+/** 8,000-token system prompts, 48 groups, a 25–100-token question each, 10–30 tokens out. */
 export const SHARED_PREFIX_WORKLOAD: PrefixWorkload = {
-  groups: 64,
+  groups: 48,
   zipf: 1,
   prefixChars: 32_000,
   hotShare: 0,
@@ -33,8 +33,8 @@ export const SHARED_PREFIX_WORKLOAD: PrefixWorkload = {
 /** The same with one prefix carrying 40 % of all requests: more than one engine can serve alone. */
 export const HOT_PREFIX_WORKLOAD: PrefixWorkload = { ...SHARED_PREFIX_WORKLOAD, hotShare: 0.4 };
 
-/** Tokens one engine's prefix cache holds: 6 of the 8,000-token prompts. */
-export const PREFIX_CACHE_TOKENS = 48_000;
+/** Tokens one engine's prefix cache holds: 8 of the 8,000-token prompts (the fleet: 32 of the 48). */
+export const PREFIX_CACHE_TOKENS = 64_000;
 
 const PREFIX_ENGINE: SimOptionsInput = {
   engine: 'vllm',

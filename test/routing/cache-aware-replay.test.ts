@@ -27,7 +27,6 @@ describe('bench/routing shared-prefix replay (1 seed x 90 s)', () => {
     // It gets there by cache hits, and without hotspots.
     expect(hitRate(ca.stats)).toBeGreaterThan(hitRate(lw.stats) + 0.15);
     expect(ca.stats.hotspotArrivals / ca.stats.arrivals).toBeLessThan(0.01);
-    expect(Math.max(...ca.pooled.shares) * 4).toBeLessThanOrEqual(1.3);
     expect(ca.stats.indexEntries).toBeLessThanOrEqual(ca.stats.indexCapacity);
   });
 });
