@@ -1,6 +1,6 @@
 import type { Random } from '../core/random.ts';
 import type { Affinity } from './affinity.ts';
-import type { BackendProfile, ProfileInput } from './backend-profile.ts';
+import { type BackendProfile, median, type ProfileInput } from './backend-profile.ts';
 import type { CandidateView } from './candidate-view.ts';
 import type { HashRing } from './hash-ring.ts';
 import { expectedFirstTokenMs, requestsAhead } from './least-waiting.ts';
@@ -106,14 +106,19 @@ export function cacheNeutralProfiles(
   const firsts: number[] = [];
   const decodes: number[] = [];
   const rates: number[] = [];
+  const timedRates: number[] = [];
   for (const input of inputs) {
     if (input.firstTokenMs !== null) firsts.push(input.firstTokenMs);
     if (input.decodeMs !== null) decodes.push(input.decodeMs);
-    if (input.engineTokenRate !== null && input.engineTokenRate > 0) rates.push(input.engineTokenRate);
+    if (input.engineTokenRate !== null && input.engineTokenRate > 0) {
+      rates.push(input.engineTokenRate);
+      if (input.decodeMs !== null) timedRates.push(input.engineTokenRate);
+    }
   }
   const typicalFirst = Math.max(1, firsts.length > 0 ? median(firsts) : 1);
   const typicalDecode = decodes.length > 0 ? median(decodes) : 0;
-  const typicalRate = rates.length > 0 ? median(rates) : 0;
+  // The rate that goes with the typical decode time: the timed backends' (at a cold start, everyone's).
+  const typicalRate = timedRates.length > 0 ? median(timedRates) : rates.length > 0 ? median(rates) : 0;
   const neutral = inputs.map((input, i) => {
     const { decodeMs: decode, engineTokenRate: rate } = input;
     const slower =
@@ -127,10 +132,4 @@ export function cacheNeutralProfiles(
   });
   const typicalService = median(neutral.map((profile) => profile.serviceMs));
   return neutral.map((profile) => ({ ...profile, relativeSpeed: typicalService / profile.serviceMs }));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

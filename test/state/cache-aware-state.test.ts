@@ -3,6 +3,8 @@ import { createSeededRandom } from '../../src/core/random.ts';
 import type { EngineLoad } from '../../src/metrics/engine-load.ts';
 import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
 import type { Affinity } from '../../src/routing/affinity.ts';
+import { resolveProfiles } from '../../src/routing/backend-profile.ts';
+import { cacheNeutralProfiles } from '../../src/routing/cache-aware.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AttemptReport, StatePolicy } from '../../src/state/router-state.ts';
 import { policyOf } from '../support/state-policy.ts';
@@ -229,5 +231,43 @@ describe('cache-aware in the state', () => {
     state.applyLoad('m', 'm@b', load({ engine: 'sglang', prefixCacheHitRate: 0.42 }), T0);
     expect(state.view(T0).backends.find((b) => b.id === 'm@b')?.prefixCacheHitRate).toBe(0.42);
     expect(state.view(T0 + 120_000).backends.find((b) => b.id === 'm@b')?.prefixCacheHitRate).toBeNull();
+  });
+});
+
+describe('cacheNeutralProfiles', () => {
+  const input = (
+    firstTokenMs: number | null,
+    decodeMs: number | null,
+    engineTokenRate: number | null = null,
+  ) => ({
+    capacity: 8,
+    capacitySource: 'configured' as const,
+    capacityFloor: 8,
+    queuedAtFloor: false,
+    firstTokenMs,
+    decodeMs,
+    engineTokenRate,
+  });
+
+  it("takes a backend's first-token time from its peers, scaled only by how fast it decodes", () => {
+    // a gets cache hits (60 ms), b misses (850 ms): the same engine speed, so the same first-token time.
+    const inputs = [input(60, 400), input(850, 400), input(400, 1200)];
+    const neutral = cacheNeutralProfiles(inputs, resolveProfiles(inputs));
+    expect(neutral[0]!.firstTokenMs).toBe(400);
+    expect(neutral[1]!.firstTokenMs).toBe(400);
+    // c decodes three times slower: three times the typical first-token time.
+    expect(neutral[2]!.firstTokenMs).toBe(1200);
+    expect(neutral[2]!.serviceMs).toBe(2400);
+    expect(neutral[0]!.relativeSpeed).toBe(1);
+    expect(neutral[2]!.relativeSpeed).toBeCloseTo(1 / 3, 5);
+    // Capacities are least-waiting's.
+    expect(neutral.map((p) => p.capacity)).toEqual([8, 8, 8]);
+  });
+
+  it("uses the engine's token rate when nothing was timed there", () => {
+    const inputs = [input(100, 400, 50), input(null, null, 25)];
+    const neutral = cacheNeutralProfiles(inputs, resolveProfiles(inputs));
+    expect(neutral[1]!.firstTokenMs).toBe(200);
+    expect(neutral[1]!.serviceMs).toBe(200 + 800);
   });
 });
