@@ -1,5 +1,6 @@
-import { formatTable, ms, pct, ratio } from '../lib/table.ts';
+import { pct, ratio } from '../lib/table.ts';
 import { measureAffinityCpu, printAffinityCpu } from './affinity-cpu.ts';
+import { prefixTable } from './prefix-table.ts';
 import {
   PREFIX_DISPATCHERS,
   prefixRow,
@@ -158,44 +159,17 @@ export async function prefixSection(ctx: SectionContext, replayToo: boolean): Pr
 }
 
 function printLive(runs: readonly ScenarioResult[], names: readonly string[]): void {
-  const lw = runs.find((r) => r.summary.name === 'least-waiting')?.summary;
-  const oracle = runs.find((r) => r.summary.name === 'oracle')?.summary;
   out();
   out('shared-prefix (live)');
   out(
-    formatTable(
-      [
-        'dispatcher',
-        'TTFT p50',
-        'p90',
-        'p99',
-        'p50/lw',
-        'p99/lw',
-        'p99/oracle',
-        'cache hits',
-        'hotspot',
-        'errors',
-        ...names,
-        'index',
-      ],
-      runs.map((r) => {
-        const s = r.summary;
-        const index = r.prefixIndexes[0];
-        return [
-          s.name,
-          ms(s.ttft.p50),
-          ms(s.ttft.p90),
-          ms(s.ttft.p99),
-          lw ? ratio(s.ttft.p50 / lw.ttft.p50) : '-',
-          lw ? ratio(s.ttft.p99 / lw.ttft.p99) : '-',
-          oracle ? ratio(s.ttft.p99 / oracle.ttft.p99) : '-',
-          pct(r.cache.queries === 0 ? 0 : r.cache.hits / r.cache.queries),
-          pct(r.hotspot),
-          String(s.errors),
-          ...s.shares.map(pct),
-          index ? `${index.entries}/${index.capacity}, ${(index.bytes / 1024).toFixed(0)} KiB` : '-',
-        ];
-      }),
+    prefixTable(
+      runs.map((r) => ({
+        summary: r.summary,
+        hitRate: r.cache.queries === 0 ? 0 : r.cache.hits / r.cache.queries,
+        hotspot: r.hotspot,
+        index: r.prefixIndexes[0] ?? null,
+      })),
+      names,
     ),
   );
   out('hotspot: share of the 4 Hz samples with one sim queueing while another was idle');

@@ -1,6 +1,6 @@
-import { formatTable, ms, pct, ratio } from '../lib/table.ts';
 import type { Dispatch } from './dispatchers.ts';
 import type { RequestRecord } from './load-run.ts';
+import { prefixTable } from './prefix-table.ts';
 import {
   HOT_PREFIX_WORKLOAD,
   PREFIX_CACHE_TOKENS,
@@ -119,40 +119,18 @@ export function printPrefixVirtual(
         `= ${settings.load} x the fleet's capacity when every prefill misses (${scenario.capacity.miss.toFixed(1)}; ` +
         `${scenario.capacity.hit.toFixed(1)} when every one hits)`,
     );
-    const lw = scenario.rows.find((r) => r.name === 'least-waiting')?.pooled;
-    const oracle = scenario.rows.find((r) => r.name === 'oracle')?.pooled;
     out(
-      formatTable(
-        [
-          'dispatcher',
-          'TTFT p50',
-          'p90',
-          'p99',
-          'p50/lw',
-          'p99/lw',
-          'p99/oracle',
-          'cache hits',
-          'hotspot',
-          'max/fair',
-          ...names,
-          'index (cap)',
-          'index memory',
-        ],
-        scenario.rows.map(({ name, pooled: s, stats }) => [
-          name,
-          ms(s.ttft.p50),
-          ms(s.ttft.p90),
-          ms(s.ttft.p99),
-          lw ? ratio(s.ttft.p50 / lw.ttft.p50) : '-',
-          lw ? ratio(s.ttft.p99 / lw.ttft.p99) : '-',
-          oracle ? ratio(s.ttft.p99 / oracle.ttft.p99) : '-',
-          pct(hitRate(stats)),
-          pct(stats.hotspotArrivals / Math.max(1, stats.arrivals)),
-          ratio(Math.max(...s.shares) * names.length),
-          ...s.shares.map(pct),
-          stats.indexCapacity === 0 ? '-' : `${stats.indexEntries} (${stats.indexCapacity})`,
-          stats.indexCapacity === 0 ? '-' : `${(stats.indexBytes / 1024).toFixed(0)} KiB`,
-        ]),
+      prefixTable(
+        scenario.rows.map(({ pooled, stats }) => ({
+          summary: pooled,
+          hitRate: hitRate(stats),
+          hotspot: stats.hotspotArrivals / Math.max(1, stats.arrivals),
+          index:
+            stats.indexCapacity === 0
+              ? null
+              : { entries: stats.indexEntries, capacity: stats.indexCapacity, bytes: stats.indexBytes },
+        })),
+        names,
       ),
     );
   }

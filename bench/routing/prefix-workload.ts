@@ -1,6 +1,6 @@
 import { parseInference, type SimOptionsInput } from '../../tools/sim/index.ts';
 import type { Arrival } from './arrivals.ts';
-import { MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
+import { BASE_ENGINE, MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
 import { exponential, type Random, uniformInt } from './prng.ts';
 
 /**
@@ -36,16 +36,7 @@ export const HOT_PREFIX_WORKLOAD: PrefixWorkload = { ...SHARED_PREFIX_WORKLOAD, 
 /** Tokens one engine's prefix cache holds: 8 of the 8,000-token prompts (the fleet: 32 of the 48). */
 export const PREFIX_CACHE_TOKENS = 64_000;
 
-const PREFIX_ENGINE: SimOptionsInput = {
-  engine: 'vllm',
-  models: [MODEL],
-  ttftMs: 50,
-  prefillMsPerToken: 0.1,
-  tokensPerSecond: 50,
-  maxNumSeqs: 8,
-  keepAliveTimeoutMs: 30_000,
-  prefixCacheTokens: PREFIX_CACHE_TOKENS,
-};
+const PREFIX_ENGINE: SimOptionsInput = { ...BASE_ENGINE, prefixCacheTokens: PREFIX_CACHE_TOKENS };
 
 /** Four equal engines with automatic prefix caching (a homogeneous fleet). */
 export function prefixFleet(): SimSpec[] {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
-import type { EngineLoad } from '../../src/metrics/engine-load.ts';
 import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
 import type { Affinity } from '../../src/routing/affinity.ts';
 import { resolveProfiles } from '../../src/routing/backend-profile.ts';
 import { cacheNeutralProfiles } from '../../src/routing/cache-aware.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AttemptReport, StatePolicy } from '../../src/state/router-state.ts';
+import { engineLoadOf } from '../support/engine-load.ts';
 import { policyOf } from '../support/state-policy.ts';
 
 const T0 = 1_800_000_000_000;
@@ -25,19 +25,7 @@ const prefix = (group: number, length = 12): Affinity => ({
 });
 const session = (key: number): Affinity => ({ session: key, blocks: [] });
 
-const load = (over: Partial<EngineLoad> = {}): EngineLoad => ({
-  engine: 'vllm',
-  running: 0,
-  waiting: 0,
-  kvCacheUsage: 0,
-  promptTokens: 0,
-  generationTokens: 0,
-  maxRunning: null,
-  prefixCacheQueries: null,
-  prefixCacheHits: null,
-  prefixCacheHitRate: null,
-  ...over,
-});
+const load = engineLoadOf;
 
 function setup(options: { ids?: string[]; policy?: Partial<StatePolicy>; seed?: number } = {}) {
   const ids = options.ids ?? IDS;
@@ -140,7 +128,7 @@ describe('cache-aware in the state', () => {
     expect(acquire(prefix(3))).not.toBe(holder);
   });
 
-  it('without an affinity it is least-waiting, pick for pick', () => {
+  it('without an affinity (nothing measured yet) it picks as least-waiting does', () => {
     const run = (strategy: 'cache-aware' | 'least-waiting') => {
       const { acquire } = setup({ policy: { strategy }, seed: 21 });
       return Array.from({ length: 30 }, () => acquire());
