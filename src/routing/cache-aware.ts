@@ -27,14 +27,8 @@ export interface AffinityTables {
   readonly ring: HashRing | null;
 }
 
-/** An affinity decision: the chosen candidate and how many leading blocks of the prompt it holds. */
-export interface AffinityPick {
-  readonly index: number;
-  readonly matchedBlocks: number;
-}
-
 /**
- * `cache-aware` (docs/routing.md): the candidate that holds the longest prefix of the prompt (or, for a
+ * `cache-aware` (docs/routing.md): the index of the candidate that holds the longest prefix of the prompt (or, for a
  * session, the first on the ring from the session's hash), among those whose load is within the margin of
  * the least loaded. Load is least-waiting's expected time to first token per unit of weight, so a backend
  * with more slots, or faster, carries more before it counts as loaded, and the margin reads as "how much
@@ -49,7 +43,7 @@ export function chooseByAffinity(
   affinity: Affinity,
   tables: AffinityTables,
   loadMargin: number,
-): AffinityPick | null {
+): number | null {
   const costs = candidates.map(
     (candidate, i) => expectedFirstTokenMs(requestsAhead(candidate), profiles[i]!) / candidate.weight,
   );
@@ -65,7 +59,7 @@ export function chooseByAffinity(
       const i = position.get(member);
       return i !== undefined && within(i);
     });
-    return id === null ? null : { index: position.get(id)!, matchedBlocks: 0 };
+    return id === null ? null : position.get(id)!;
   }
 
   const matched = tables.index.match(
@@ -88,7 +82,7 @@ export function chooseByAffinity(
       if (random() * ties < 1) best = i;
     }
   }
-  return best < 0 ? null : { index: best, matchedBlocks: matched[best]! };
+  return best < 0 ? null : best;
 }
 
 /**

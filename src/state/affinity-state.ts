@@ -43,7 +43,7 @@ export class AffinityState {
       ring = new HashRing(request.candidates);
       tables.ring = ring;
     }
-    const pick = chooseByAffinity(
+    return chooseByAffinity(
       pool,
       profiles,
       random,
@@ -51,7 +51,6 @@ export class AffinityState {
       { index: tables.index, ring },
       cacheAware.loadMargin,
     );
-    return pick?.index ?? null;
   }
 
   /** The request was sent to `id`: its engine now holds the prompt's blocks. */
