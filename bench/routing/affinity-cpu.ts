@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { scanModel } from '../../src/core/scan-model.ts';
-import { requestAffinity } from '../../src/index.ts';
+import { createSeededRandom, MemoryRouterState, requestAffinity, type StatePolicy } from '../../src/index.ts';
 import { formatTable } from '../lib/table.ts';
 import { out } from './report.ts';
 
@@ -9,6 +9,8 @@ export interface AffinityCpu {
   readonly bodyBytes: number;
   /** µs per request. */
   readonly rows: { readonly what: string; readonly buffer: number; readonly plain: number }[];
+  /** µs per acquire + release in the state (4 backends), by strategy. */
+  readonly state: { readonly strategy: string; readonly us: number }[];
 }
 
 const KB_100 = 100 * 1024;
@@ -72,10 +74,63 @@ export function measureAffinityCpu(): AffinityCpu {
       ),
       row('cache-aware: prompt scan + hash all 100 KB', (body) => requestAffinity(request(body), all)),
     ],
+    state: [
+      { strategy: 'least-waiting', us: stateCost('least-waiting', false) },
+      { strategy: 'cache-aware (128-block chains)', us: stateCost('cache-aware', true) },
+    ],
   };
 }
 
-export function printAffinityCpu(cpu: AffinityCpu, acquire: { strategy: string; us: number }[]): void {
+/**
+ * µs per acquire and release of one request in MemoryRouterState with four backends: least-waiting, or
+ * cache-aware with a 128-block chain from one of 48 groups (index lookups, recording, the ring-free path).
+ */
+function stateCost(strategy: 'least-waiting' | 'cache-aware', withChains: boolean): number {
+  const ids = ['m@a', 'm@b', 'm@c', 'm@d'];
+  const candidates = ids.map((id) => ({
+    id,
+    weight: 1,
+    rpmLimit: null,
+    maxConcurrency: null,
+    maxNumSeqs: null,
+  }));
+  const chains = Array.from({ length: 48 }, (_, g) =>
+    Array.from({ length: 128 }, (_, k) => ((g * 1000 + k) * 7919) % 2 ** 30),
+  );
+  const state = new MemoryRouterState(createSeededRandom(1));
+  state.register(
+    'm',
+    ids.map((id) => ({ id, healthy: true })),
+  );
+  const policy: StatePolicy = {
+    strategy,
+    staleAfterMs: 3000,
+    ejectAfterFailures: 3,
+    probeFailureThreshold: 3,
+    recoveryThreshold: 1,
+  };
+  let now = 1_800_000_000_000;
+  let i = 0;
+  return time(() => {
+    now++;
+    const affinity = withChains ? { affinity: { session: null, blocks: chains[i++ % 48]! } } : {};
+    const got = state.acquire({ model: 'm', candidates, tried: [], now, policy, ...affinity });
+    if (got.kind !== 'acquired') throw new Error(got.kind);
+    state.release({
+      model: 'm',
+      id: got.id,
+      now,
+      outcome: 'success',
+      chargedAt: now - 1,
+      sawFirstByte: true,
+      latencyMs: 100,
+      ttftMs: 50,
+      policy,
+    });
+  }, 20_000);
+}
+
+export function printAffinityCpu(cpu: AffinityCpu): void {
   out();
   out(`per-request CPU on a ${(cpu.bodyBytes / 1024).toFixed(0)} KB chat body (µs; best of 5 rounds)`);
   const [scan] = cpu.rows;
@@ -92,7 +147,7 @@ export function printAffinityCpu(cpu: AffinityCpu, acquire: { strategy: string; 
     ),
   );
   out(
-    `state acquire per request (virtual replay, shared-prefix): ${acquire
+    `state acquire + release per request, 4 backends: ${cpu.state
       .map((a) => `${a.strategy} ${a.us.toFixed(1)} µs`)
       .join(', ')}`,
   );

@@ -1,13 +1,7 @@
 import { pct, ratio } from '../lib/table.ts';
 import { measureAffinityCpu, printAffinityCpu } from './affinity-cpu.ts';
 import { prefixTable } from './prefix-table.ts';
-import {
-  PREFIX_DISPATCHERS,
-  prefixRow,
-  printPrefixVirtual,
-  runPrefixVirtual,
-  SIZED,
-} from './prefix-virtual.ts';
+import { PREFIX_DISPATCHERS, prefixRow, printPrefixVirtual, runPrefixVirtual } from './prefix-virtual.ts';
 import { prefixArrivals, prefixCapacity, prefixFleet, SHARED_PREFIX_WORKLOAD } from './prefix-workload.ts';
 import { stream } from './prng.ts';
 import { out } from './report.ts';
@@ -137,16 +131,8 @@ export async function prefixSection(ctx: SectionContext, replayToo: boolean): Pr
       value: indexes.map((r) => `${r.stats.indexEntries}/${r.stats.indexCapacity}`).join(', '),
       met: indexes.length === 0 ? null : indexes.every((r) => r.stats.indexEntries <= r.stats.indexCapacity),
     });
-    const acquireUs = (name: string) => {
-      const stats = row('shared-prefix', name)?.stats;
-      return stats ? (stats.acquireMs * 1000) / Math.max(1, stats.arrivals) : Number.NaN;
-    };
     const cpu = measureAffinityCpu();
-    printAffinityCpu(cpu, [
-      { strategy: 'least-waiting', us: acquireUs('least-waiting') },
-      { strategy: 'cache-aware', us: acquireUs('cache-aware') },
-      { strategy: SIZED, us: acquireUs(SIZED) },
-    ]);
+    printAffinityCpu(cpu);
     result.cpu = cpu;
     const [scan, hashed] = cpu.rows;
     targets.push({

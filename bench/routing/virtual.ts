@@ -65,9 +65,6 @@ export interface ReplayStats {
   /** Prompt tokens the engines looked up in their prefix caches, and found there. */
   cacheQueries: number;
   cacheHits: number;
-  /** CPU spent by the router's code: computing affinities (hashing bodies), and in acquire (ms). */
-  affinityMs: number;
-  acquireMs: number;
 }
 
 export function emptyReplayStats(): ReplayStats {
@@ -79,8 +76,6 @@ export function emptyReplayStats(): ReplayStats {
     hotspotArrivals: 0,
     cacheQueries: 0,
     cacheHits: 0,
-    affinityMs: 0,
-    acquireMs: 0,
   };
 }
 
@@ -200,12 +195,8 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         if (cacheOracle) backend = cacheOracle.choose(view.promptTokens, view.blocks, e.arrival.maxTokens);
         else if (oracle) backend = oracle.pick().backend;
         else {
-          let affinity = null;
-          if (strategy === 'cache-aware' && body !== null) {
-            const began = performance.now();
-            affinity = core.affinity([encoder.encode(body)]);
-            if (stats) stats.affinityMs += performance.now() - began;
-          }
+          const affinity =
+            strategy === 'cache-aware' && body !== null ? core.affinity([encoder.encode(body)]) : null;
           // Both request shapes: the policy object, and the fields older checkouts (--router-root) read.
           const request = {
             model: MODEL,
@@ -217,9 +208,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
             staleAfterMs: policy!.staleAfterMs,
             ...(affinity ? { affinity } : {}),
           };
-          const began = performance.now();
           const acquired = state.acquire(request);
-          if (stats) stats.acquireMs += performance.now() - began;
           if (acquired.kind !== 'acquired') throw new Error(`virtual: acquire returned ${acquired.kind}`);
           backend = ids.indexOf(acquired.id);
         }
