@@ -104,7 +104,10 @@ export class SimEngine {
     };
   }
 
-  /** Drops every sequence and the prefix cache, without callbacks: what a crashed engine loses. Counters survive (like a scrape cache). */
+  /**
+   * Drops every sequence and the prefix cache, without callbacks: what a crashed engine loses. Counters
+   * survive (like a scrape cache).
+   */
   reset(): void {
     this.prefixCache?.clear();
     for (const seq of [...this.waiting, ...this.running]) this.release(seq);
