@@ -1,9 +1,11 @@
 /**
- * Routing benchmark (issues 3 and 16): simulated fleets under open-loop Poisson arrivals at a fraction of
- * their measured capacity, once per strategy and once for each reference hosted here (routing/oracle.ts:
+ * Routing benchmark (issues 3, 16 and 17): simulated fleets under open-loop Poisson arrivals at a fraction
+ * of their measured capacity, once per strategy and once for each reference hosted here (routing/oracle.ts:
  * the join-shortest-queue `oracle` on the sims' true queues, and the `ideal`, which also knows each
  * engine's slots and speed); then a backend without /metrics, a 500-request burst, another client
- * bypassing the router, the other fleets, and all of it replayed in virtual time over many seeds.
+ * bypassing the router, the other fleets, requests sharing long prompt prefixes on engines that cache
+ * them (routing/prefix-section.ts, against an oracle that knows every cache), and all of it replayed in
+ * virtual time over many seeds.
  *
  *   npx tsx bench/routing.ts --help
  *
@@ -23,6 +25,7 @@ import { fleetSection } from './routing/fleets-section.ts';
 import { runLiveFleet } from './routing/live-fleet.ts';
 import { noMetricsSection } from './routing/no-metrics-section.ts';
 import { poissonSection } from './routing/poisson-section.ts';
+import { prefixSection } from './routing/prefix-section.ts';
 import { out, printTargets } from './routing/report.ts';
 import { closeChild, killChildrenSync, type ScenarioSettings, startFleetChild } from './routing/scenario.ts';
 import type { Section, SectionContext } from './routing/section.ts';
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
     if (has('bypass')) record('bypass', await bypassSection(ctx));
     if (has('independent')) record('independent', await fleetSection(ctx, 'independent'));
     if (has('homogeneous')) record('homogeneous', await fleetSection(ctx, 'homogeneous'));
+    if (has('shared-prefix')) record('sharedPrefix', await prefixSection(ctx, has('virtual')));
     if (has('virtual')) record('virtual', await virtualSection(ctx));
 
     out();

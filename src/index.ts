@@ -31,6 +31,7 @@ export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
 export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
+export { type AffinitySettings, requestAffinity } from './core/request-affinity.ts';
 export { errorEnvelope, RouterError, renderError, routerErrors } from './core/router-error.ts';
 export type {
   AbortSignalLike,
@@ -60,6 +61,7 @@ export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
 export type { HistoryPayload } from './router/router-views.ts';
+export type { Affinity } from './routing/affinity.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
 export {
@@ -74,6 +76,7 @@ export type {
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
+  PrefixIndexView,
   ProbeReport,
   RouterState,
   StatePolicy,

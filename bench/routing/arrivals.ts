@@ -7,7 +7,10 @@ export interface Arrival {
   /** Offset from the start of the run, ms. */
   readonly atMs: number;
   readonly maxTokens: number;
+  /** The request's own text (after the shared prefix, when it has one). */
   readonly promptChars: number;
+  /** The shared-prefix scenario: which group's long system prompt comes first, and its length. */
+  readonly prefix?: { readonly group: number; readonly chars: number };
 }
 
 /** A second client sending `schedule` straight to engine `backend`, bypassing the router. */

@@ -9,6 +9,7 @@ export const SCENARIOS = [
   'bypass',
   'independent',
   'homogeneous',
+  'shared-prefix',
   'virtual',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -27,6 +28,9 @@ export interface Flags {
   readonly routerRoot: string | null;
   readonly virtualSeeds: number;
   readonly virtualDurationS: number;
+  /** shared-prefix: arrival rate as a fraction of the fleet's all-miss capacity; virtual seeds. */
+  readonly prefixLoad: number;
+  readonly prefixSeeds: number;
 }
 
 const USAGE = `usage: npx tsx bench/routing.ts [options]
@@ -43,6 +47,9 @@ const USAGE = `usage: npx tsx bench/routing.ts [options]
   --router-root DIR     benchmark the router of another checkout (a patched copy)
   --virtual-seeds N     virtual-time replay: seeds (default 10)
   --virtual-duration S  virtual-time replay: length per seed (default 300)
+  --prefix-load F       shared-prefix: arrival rate as a fraction of the fleet's capacity when every
+                        prefill misses (default 0.9)
+  --prefix-seeds N      shared-prefix virtual replay: seeds (default 5)
 `;
 
 function listOf<T extends string>(raw: string, allowed: readonly T[], name: string): T[] {
@@ -73,6 +80,8 @@ export function parseRoutingFlags(): Flags {
       'router-root': { type: 'string' },
       'virtual-seeds': { type: 'string', default: '10' },
       'virtual-duration': { type: 'string', default: '300' },
+      'prefix-load': { type: 'string', default: '0.9' },
+      'prefix-seeds': { type: 'string', default: '5' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -102,5 +111,7 @@ export function parseRoutingFlags(): Flags {
     routerRoot: values['router-root'] === undefined ? null : resolve(values['router-root']),
     virtualSeeds: Math.trunc(num('virtual-seeds', values['virtual-seeds'], 1, 1000)),
     virtualDurationS: num('virtual-duration', values['virtual-duration'], 1, 36_000),
+    prefixLoad: num('prefix-load', values['prefix-load'], 0.01, 3),
+    prefixSeeds: Math.trunc(num('prefix-seeds', values['prefix-seeds'], 1, 1000)),
   };
 }

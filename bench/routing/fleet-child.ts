@@ -99,6 +99,8 @@ serveRpc<FleetMethods>({
         completed: s.completed,
         cancelled: s.cancelled,
         metricsScrapes: s.byPath['/metrics'] ?? 0,
+        prefixCacheQueries: s.prefixCacheQueries,
+        prefixCacheHits: s.prefixCacheHits,
       };
     });
     return { backends };

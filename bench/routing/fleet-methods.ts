@@ -9,6 +9,9 @@ export interface SimLive {
   readonly cancelled: number;
   /** `GET /metrics` requests that reached the sim itself (a metric-less backend's proxy answers them). */
   readonly metricsScrapes: number;
+  /** Prefix cache: prompt tokens looked up and found cached (0 without one). */
+  readonly prefixCacheQueries: number;
+  readonly prefixCacheHits: number;
 }
 
 /** IPC interface of fleet-child.ts. */

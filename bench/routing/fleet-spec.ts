@@ -36,7 +36,8 @@ export const BURST_WORKLOAD: Workload = {
   maxPromptChars: 100,
 };
 
-const BASE: SimOptionsInput = {
+/** The benchmark's engine: 8 slots, 50 ms to first token plus 0.1 ms per prompt token, 50 tokens/s. */
+export const BASE_ENGINE: SimOptionsInput = {
   engine: 'vllm',
   models: [MODEL],
   ttftMs: 50,
@@ -52,10 +53,10 @@ const BASE: SimOptionsInput = {
  */
 export function heterogeneousFleet(noMetrics: string | null = null): SimSpec[] {
   const specs: SimSpec[] = [
-    { name: 'fast-a', options: { ...BASE }, metrics: true },
-    { name: 'fast-b', options: { ...BASE }, metrics: true },
-    { name: 'fast-half', options: { ...BASE, maxNumSeqs: 4 }, metrics: true },
-    { name: 'slow', options: { ...BASE, speed: 0.33 }, metrics: true },
+    { name: 'fast-a', options: { ...BASE_ENGINE }, metrics: true },
+    { name: 'fast-b', options: { ...BASE_ENGINE }, metrics: true },
+    { name: 'fast-half', options: { ...BASE_ENGINE, maxNumSeqs: 4 }, metrics: true },
+    { name: 'slow', options: { ...BASE_ENGINE, speed: 0.33 }, metrics: true },
   ];
   return specs.map((spec) => (spec.name === noMetrics ? { ...spec, metrics: false } : spec));
 }
@@ -66,10 +67,10 @@ export function heterogeneousFleet(noMetrics: string | null = null): SimSpec[] {
  */
 export function independentFleet(): SimSpec[] {
   return [
-    { name: 'full-16a', options: { ...BASE, maxNumSeqs: 16 }, metrics: true },
-    { name: 'full-16b', options: { ...BASE, maxNumSeqs: 16 }, metrics: true },
-    { name: 'full-8', options: { ...BASE, maxNumSeqs: 8 }, metrics: true },
-    { name: 'slow-16', options: { ...BASE, maxNumSeqs: 16, speed: 0.33 }, metrics: true },
+    { name: 'full-16a', options: { ...BASE_ENGINE, maxNumSeqs: 16 }, metrics: true },
+    { name: 'full-16b', options: { ...BASE_ENGINE, maxNumSeqs: 16 }, metrics: true },
+    { name: 'full-8', options: { ...BASE_ENGINE, maxNumSeqs: 8 }, metrics: true },
+    { name: 'slow-16', options: { ...BASE_ENGINE, maxNumSeqs: 16, speed: 0.33 }, metrics: true },
   ];
 }
 
@@ -77,14 +78,14 @@ export function independentFleet(): SimSpec[] {
 export function homogeneousFleet(): SimSpec[] {
   return ['same-1', 'same-2', 'same-3', 'same-4'].map((name) => ({
     name,
-    options: { ...BASE },
+    options: { ...BASE_ENGINE },
     metrics: true,
   }));
 }
 
 /** Four equal engines for the burst (fair share 25 %), roomy enough that the burst never queues long. */
 export function equalFleet(): SimSpec[] {
-  const options: SimOptionsInput = { ...BASE, maxNumSeqs: 64, tokensPerSecond: 100 };
+  const options: SimOptionsInput = { ...BASE_ENGINE, maxNumSeqs: 64, tokensPerSecond: 100 };
   return ['eq-1', 'eq-2', 'eq-3', 'eq-4'].map((name) => ({ name, options: { ...options }, metrics: true }));
 }
 

@@ -2,6 +2,7 @@ import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Arrival } from './arrivals.ts';
 import { MODEL } from './fleet-spec.ts';
+import { sharedPrefixBody } from './prefix-workload.ts';
 import { chatBody, type StreamTarget, streamChat } from './stream-client.ts';
 
 /** What one request did, as the load generator recorded it. */
@@ -61,7 +62,9 @@ export async function runSchedule(
     const scheduled = start + arrival.atMs;
     const sendLagMs = performance.now() - scheduled;
     const { target, backend } = dispatcher.pick(arrival);
-    const body = chatBody(MODEL, arrival.promptChars, arrival.maxTokens, arrival.index);
+    const body = arrival.prefix
+      ? sharedPrefixBody(MODEL, arrival)
+      : chatBody(MODEL, arrival.promptChars, arrival.maxTokens, arrival.index);
     const timeoutMs = Math.max(1, deadline - performance.now());
     inflight.push(
       streamChat(options.agent, target, body, scheduled, timeoutMs).then((outcome) => {

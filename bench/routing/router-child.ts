@@ -39,7 +39,7 @@ serveRpc<RouterMethods>({
     return lag.take();
   },
   async view() {
-    if (!running) return { backends: [] };
+    if (!running) return { backends: [], prefixIndexes: [] };
     const now = Date.now();
     const view = await running.router.view();
     return {
@@ -53,6 +53,7 @@ serveRpc<RouterMethods>({
         scrapedRunning: b.load?.running ?? null,
         loadAgeMs: b.load ? now - b.loadAt : null,
       })),
+      prefixIndexes: [...(view.prefixIndexes ?? [])],
     };
   },
   async stop() {

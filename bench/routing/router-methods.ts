@@ -10,9 +10,20 @@ export type RouterMethods = {
   /** Event-loop delay since the previous call (or the start). */
   lag: { params: Record<string, never>; result: LoopLag };
   /** What the router believes: per backend id, in-flight and the last scraped load. */
-  view: { params: Record<string, never>; result: { backends: RouterBackendView[] } };
+  view: {
+    params: Record<string, never>;
+    result: { backends: RouterBackendView[]; prefixIndexes: RouterIndexView[] };
+  };
   stop: { params: Record<string, never>; result: Record<string, never> };
 };
+
+/** cache-aware's prefix index of one model, as the router reports it. */
+export interface RouterIndexView {
+  readonly model: string;
+  readonly entries: number;
+  readonly capacity: number;
+  readonly bytes: number;
+}
 
 export interface RouterBackendView {
   readonly id: string;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { writeRouterConfig } from '../lib/router-config.ts';
 import type { Arrival, DirectTraffic } from './arrivals.ts';
+import { CacheOracle } from './cache-oracle.ts';
 import type { Dispatch } from './dispatchers.ts';
 import type { FleetMethods } from './fleet-methods.ts';
 import { type EngineModel, engineModel, type SimSpec, type Workload } from './fleet-spec.ts';
@@ -9,10 +10,11 @@ import { type LoopLag, LoopLagMonitor } from './loop-lag.ts';
 import { isOracle, OracleDispatcher, RouterDispatcher, targetOf } from './oracle.ts';
 import { stream } from './prng.ts';
 import { QueueSampler, type QueueTrace } from './queue-sampler.ts';
-import type { RouterBackendView, RouterMethods } from './router-methods.ts';
+import type { RouterBackendView, RouterIndexView, RouterMethods } from './router-methods.ts';
 import { RpcChild } from './rpc.ts';
 import { type RunSummary, summarise } from './run-summary.ts';
 import { createClientAgent, type StreamTarget } from './stream-client.ts';
+import { VirtualEngine } from './virtual-engine.ts';
 
 export const ROUTER_CHILD = fileURLToPath(new URL('./router-child.ts', import.meta.url));
 export const FLEET_CHILD = fileURLToPath(new URL('./fleet-child.ts', import.meta.url));
@@ -38,6 +40,12 @@ export interface ScenarioResult {
   readonly apiBases: string[];
   /** The routed (or oracle-dispatched) requests, by arrival index; direct traffic is not among them. */
   readonly records: RequestRecord[];
+  /** Share of the 4 Hz samples with one sim queueing while another was idle. */
+  readonly hotspot: number;
+  /** The sims' prefix caches over the run: prompt tokens looked up and found (0 without caches). */
+  readonly cache: { readonly queries: number; readonly hits: number };
+  /** The router's cache-aware prefix indexes at the end of the run. */
+  readonly prefixIndexes: RouterIndexView[];
 }
 
 const live = new Set<RpcChild<FleetMethods> | RpcChild<RouterMethods>>();
@@ -77,8 +85,14 @@ export async function runScenario(
   const models: EngineModel[] = specs.map((spec) => engineModel(spec, workload));
   let router: RpcChild<RouterMethods> | null = null;
   let dispatcher: Dispatcher;
-  let oracle: OracleDispatcher | null = null;
-  if (isOracle(dispatch)) {
+  let oracle: OracleDispatcher | CacheOracle | null = null;
+  const cacheTokens = specs[0]?.options.prefixCacheTokens ?? 0;
+  if (isOracle(dispatch) && cacheTokens > 0) {
+    // A fleet that caches prefixes: the oracle that knows (a replica of) every sim's cache.
+    const timing = specs.map((spec) => new VirtualEngine(spec));
+    oracle = new CacheOracle(timing, null, targets, stream(settings.seed, 7), cacheTokens);
+    dispatcher = oracle;
+  } else if (isOracle(dispatch)) {
     oracle = new OracleDispatcher(dispatch, models, targets, stream(settings.seed, 7));
     dispatcher = oracle;
   } else {
@@ -134,7 +148,9 @@ export async function runScenario(
     router: router ? await router.call('lag', {}) : null,
   };
   loadgenLag.stop();
-  const routerView = router ? (await router.call('view', {})).backends : null;
+  const seen = router ? await router.call('view', {}) : null;
+  const routerView = seen ? seen.backends : null;
+  const { backends: final } = await fleet.call('stats', {});
   agent.destroy();
   if (router) {
     await router.call('stop', {});
@@ -148,6 +164,12 @@ export async function runScenario(
     routerView,
     apiBases: urls,
     records: result.records.slice(0, schedule.length),
+    hotspot: sampler.hotspotShare(),
+    cache: {
+      queries: final.reduce((sum, b) => sum + b.prefixCacheQueries, 0),
+      hits: final.reduce((sum, b) => sum + b.prefixCacheHits, 0),
+    },
+    prefixIndexes: seen?.prefixIndexes ?? [],
   };
 }
 
@@ -169,7 +191,7 @@ class BypassDispatcher implements Dispatcher {
     private readonly firstDirect: number,
     private readonly targets: readonly StreamTarget[],
     private readonly backend: number,
-    private readonly oracle: OracleDispatcher | null,
+    private readonly oracle: { admit(backend: number): void } | null,
   ) {}
 
   pick(arrival: Arrival): { target: StreamTarget; backend: number | null } {

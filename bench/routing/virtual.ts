@@ -9,141 +9,23 @@
  * token; a backend without /metrics gets `applyLoad(null)` once, as the 404 back-off does.
  * Not modelled: network and event-loop delays, the router's own overhead.
  */
-import { pathToFileURL } from 'node:url';
-import type { EngineLoad, MemoryRouterState } from '../../src/index.ts';
-import { routerConfigTexts } from '../lib/router-config.ts';
+import type { MemoryRouterState, StatePolicy } from '../../src/index.ts';
 import type { Arrival, DirectTraffic } from './arrivals.ts';
+import { CacheOracle } from './cache-oracle.ts';
 import type { Dispatch, StrategyName } from './dispatchers.ts';
 import { EventHeap } from './event-heap.ts';
 import { engineModel, MODEL, type SimSpec, type Workload } from './fleet-spec.ts';
 import type { RequestRecord } from './load-run.ts';
 import { isOracle, OracleDispatcher } from './oracle.ts';
+import { sharedPrefixBody, simViewOf } from './prefix-workload.ts';
 import { stream } from './prng.ts';
+import type { RouterCore } from './router-core.ts';
+import { chatBody } from './stream-client.ts';
+import { type Seq, VirtualEngine } from './virtual-engine.ts';
 
-type SrcModule = typeof import('../../src/index.ts');
-type SettingsModule = typeof import('../../src/router/dispatch-settings-from.ts');
+export { loadRouterCore, type RouterCore } from './router-core.ts';
 
-export interface RouterCore {
-  readonly src: SrcModule;
-  /** The checkout's own staleness rule for scraped metrics, from its dispatchSettingsFrom. */
-  staleAfterMs(collectIntervalS: number): number;
-}
-
-/** The router core to replay: this repository's src/ or another checkout's (`--router-root`). */
-export async function loadRouterCore(root: string | null): Promise<RouterCore> {
-  const file = (path: string) =>
-    root === null ? new URL(`../../${path}`, import.meta.url) : pathToFileURL(`${root}/${path}`);
-  const src = (await import(file('src/index.ts').href)) as SrcModule;
-  let settings: SettingsModule | null = null;
-  try {
-    settings = (await import(file('src/router/dispatch-settings-from.ts').href)) as SettingsModule;
-  } catch {
-    // moved or renamed: fall back to three periods below
-  }
-  return {
-    src,
-    staleAfterMs(collectIntervalS) {
-      if (settings === null) return collectIntervalS * 3000;
-      // The benchmark router's own config, as the live runs write it.
-      const { main } = routerConfigTexts([], {
-        strategy: 'least-waiting',
-        collectInterval: collectIntervalS,
-      });
-      const built: { staleAfterMs?: number; statePolicy?: { staleAfterMs: number } } =
-        settings.dispatchSettingsFrom(src.parseMainConfig(main, 'virtual.yaml'));
-      return built.statePolicy?.staleAfterMs ?? built.staleAfterMs ?? collectIntervalS * 3000;
-    },
-  };
-}
-
-/** Thresholds of the replayed state (no failures happen in a replay; strategy and staleness per run). */
-const POLICY = {
-  strategy: 'least-waiting' as StrategyName,
-  staleAfterMs: 3000,
-  ejectAfterFailures: 3,
-  probeFailureThreshold: 3,
-  recoveryThreshold: 1,
-};
-
-interface Seq {
-  readonly arrival: Arrival;
-  readonly backend: number;
-  /** Sent straight to the engine by another client (not through the router). */
-  readonly direct: boolean;
-  readonly promptTokens: number;
-  firstTokenAt: number;
-  intervalMs: number;
-  completeAt: number;
-}
-
-class VirtualEngine {
-  readonly running = new Set<Seq>();
-  readonly waiting: Seq[] = [];
-  #head = 0;
-  readonly #ttft: number;
-  readonly #prefill: number;
-  readonly #tps: number;
-  readonly #speed: number;
-  readonly #slots: number;
-  readonly #kvCapacity: number;
-
-  constructor(spec: SimSpec) {
-    const o = spec.options;
-    this.#ttft = o.ttftMs ?? 80;
-    this.#prefill = o.prefillMsPerToken ?? 0.02;
-    this.#tps = o.tokensPerSecond ?? 40;
-    this.#speed = o.speed ?? 1;
-    this.#slots = o.maxNumSeqs ?? 256;
-    this.#kvCapacity = o.kvCapacityTokens ?? 200_000;
-  }
-
-  /** Tokens emitted by finished sequences (the engine's generation counter, with the running ones'). */
-  generated = 0;
-
-  get queued(): number {
-    return this.waiting.length - this.#head;
-  }
-
-  /** Admit FIFO into free slots; returns the sequences that started (their completion must be scheduled). */
-  admit(now: number): Seq[] {
-    const started: Seq[] = [];
-    while (this.running.size < this.#slots && this.#head < this.waiting.length) {
-      const seq = this.waiting[this.#head++]!;
-      seq.firstTokenAt = now + (this.#ttft + seq.promptTokens * this.#prefill) / this.#speed;
-      seq.intervalMs = 1000 / (this.#tps * this.#speed);
-      seq.completeAt = seq.firstTokenAt + (seq.arrival.maxTokens - 1) * seq.intervalMs;
-      this.running.add(seq);
-      started.push(seq);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return started;
-  }
-
-  load(now: number): EngineLoad {
-    let kv = 0;
-    let generated = this.generated;
-    for (const seq of this.running) {
-      const emitted = Math.min(
-        seq.arrival.maxTokens,
-        Math.max(0, Math.floor((now - seq.firstTokenAt) / seq.intervalMs) + 1),
-      );
-      kv += seq.promptTokens + emitted;
-      generated += emitted;
-    }
-    return {
-      engine: 'vllm',
-      running: this.running.size,
-      waiting: this.queued,
-      kvCacheUsage: Math.min(1, kv / this.#kvCapacity),
-      promptTokens: null,
-      generationTokens: generated,
-      maxRunning: null,
-    };
-  }
-}
+const encoder = new TextEncoder();
 
 type Event =
   | { readonly kind: 'arrival'; readonly arrival: Arrival }
@@ -151,7 +33,7 @@ type Event =
   | { readonly kind: 'first'; readonly seq: Seq }
   | { readonly kind: 'complete'; readonly seq: Seq }
   | { readonly kind: 'sample' }
-  | { readonly kind: 'apply'; readonly loads: EngineLoad[] };
+  | { readonly kind: 'apply'; readonly loads: ReturnType<VirtualEngine['load']>[] };
 
 export interface VirtualOptions {
   readonly specs: readonly SimSpec[];
@@ -165,6 +47,36 @@ export interface VirtualOptions {
   readonly core: RouterCore;
   /** A second client that sends these straight to engine `backend`, bypassing the router. */
   readonly direct?: DirectTraffic | null;
+  /** routing.cache_aware values other than the checkout's defaults (a sweep, a small index). */
+  readonly cacheAware?: { readonly loadMargin?: number; readonly maxBlocks?: number };
+  /** Filled in as the replay runs (the shared-prefix figures). */
+  readonly stats?: ReplayStats;
+}
+
+/** What a replay measures besides the requests' times. */
+export interface ReplayStats {
+  /** The largest prefix index seen at a scrape (entries) and its cap and memory then. */
+  indexEntries: number;
+  indexCapacity: number;
+  indexBytes: number;
+  /** Routed arrivals, and those that found an engine queueing while another was idle (a hotspot). */
+  arrivals: number;
+  hotspotArrivals: number;
+  /** Prompt tokens the engines looked up in their prefix caches, and found there. */
+  cacheQueries: number;
+  cacheHits: number;
+}
+
+export function emptyReplayStats(): ReplayStats {
+  return {
+    indexEntries: 0,
+    indexCapacity: 0,
+    indexBytes: 0,
+    arrivals: 0,
+    hotspotArrivals: 0,
+    cacheQueries: 0,
+    cacheHits: 0,
+  };
 }
 
 /**
@@ -172,8 +84,9 @@ export interface VirtualOptions {
  * traffic loads its engine (the engine's metrics and the oracles see it) but is not in the records.
  */
 export function replay(options: VirtualOptions): RequestRecord[] {
-  const { specs, schedule, dispatch, core } = options;
+  const { specs, schedule, dispatch, core, stats } = options;
   const engines = specs.map((spec) => new VirtualEngine(spec));
+  const caching = engines.some((engine) => engine.cache !== null);
   const ids = specs.map((spec, i) => `${MODEL}@virtual-${i}-${spec.name}`);
   const candidates = ids.map((id, i) => ({
     id,
@@ -188,11 +101,27 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     ids.map((id) => ({ id, healthy: true })),
   );
   const models = specs.map((spec) => engineModel(spec, options.workload));
-  const oracle = isOracle(dispatch)
-    ? new OracleDispatcher(dispatch, models, [], stream(options.seed, 7))
-    : null;
+  const random = stream(options.seed, 7);
+  const cacheOracle =
+    dispatch === 'oracle' && caching
+      ? new CacheOracle(
+          engines,
+          engines.map((engine) => engine.cache!),
+          [],
+          random,
+        )
+      : null;
+  const oracle =
+    isOracle(dispatch) && !cacheOracle ? new OracleDispatcher(dispatch, models, [], random) : null;
   const intervalMs = options.collectIntervalS * 1000;
-  const staleAfterMs = core.staleAfterMs(options.collectIntervalS);
+  const strategy = dispatch as StrategyName;
+  const base = isOracle(dispatch) ? null : core.policy(strategy, options.collectIntervalS);
+  const policy: StatePolicy | null =
+    base === null
+      ? null
+      : options.cacheAware && base.cacheAware
+        ? { ...base, cacheAware: { ...base.cacheAware, ...options.cacheAware } }
+        : base;
   const records: RequestRecord[] = new Array(schedule.length);
   const events = new EventHeap<Event>();
   for (const arrival of schedule) events.push(arrival.atMs, { kind: 'arrival', arrival });
@@ -206,12 +135,20 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     direct?.schedule.at(-1)?.atMs ?? 0,
   );
 
-  const applyLoads = (loads: readonly EngineLoad[], now: number): void => {
+  const applyLoads = (loads: readonly ReturnType<VirtualEngine['load']>[], now: number): void => {
     specs.forEach((spec, i) => {
       // A backend without /metrics: one 404, load cleared, then the 10-minute back-off.
       if (!spec.metrics) state.applyLoad(MODEL, ids[i]!, null, now);
       else state.applyLoad(MODEL, ids[i]!, loads[i]!, now);
     });
+    if (stats) {
+      const index = state.view(now).prefixIndexes?.find((x) => x.model === MODEL);
+      if (index && index.entries >= stats.indexEntries) {
+        stats.indexEntries = index.entries;
+        stats.indexCapacity = index.capacity;
+        stats.indexBytes = index.bytes;
+      }
+    }
   };
   // The live run waits for an idle scrape before the first arrival; the next sample lands at a random phase.
   applyLoads(
@@ -222,11 +159,17 @@ export function replay(options: VirtualOptions): RequestRecord[] {
 
   const start = (seqs: readonly Seq[]): void => {
     for (const seq of seqs) {
-      // The router hears of the first token when its first byte arrives (dispatch's firstByte).
-      if (!seq.direct && !oracle) events.push(seq.firstTokenAt, { kind: 'first', seq });
+      // The router hears of the first token when its first byte arrives (dispatch's firstByte); the
+      // engine caches the prompt's blocks then.
+      if (caching || (!seq.direct && policy !== null)) events.push(seq.firstTokenAt, { kind: 'first', seq });
       events.push(seq.completeAt, { kind: 'complete', seq });
     }
   };
+  /** The sim's view of a request: its prompt tokens, and its blocks when the engines cache prefixes. */
+  const simView = (arrival: Arrival, body: string | null) =>
+    arrival.prefix && caching
+      ? simViewOf(arrival, body ?? undefined)
+      : { promptTokens: Math.max(1, Math.ceil(arrival.promptChars / 4)), blocks: [] as number[] };
 
   let open = 0;
   for (let event = events.pop(); event; event = events.pop()) {
@@ -234,18 +177,36 @@ export function replay(options: VirtualOptions): RequestRecord[] {
     const e = event.value;
     switch (e.kind) {
       case 'arrival': {
+        // The body the live client sends: cache-aware reads every request's (none shares a prefix outside
+        // the shared-prefix scenario, so there it pays the hashing and finds nothing).
+        const body = e.arrival.prefix
+          ? sharedPrefixBody(MODEL, e.arrival)
+          : strategy === 'cache-aware'
+            ? chatBody(MODEL, e.arrival.promptChars, e.arrival.maxTokens, e.arrival.index)
+            : null;
+        const view = simView(e.arrival, body);
+        if (stats) {
+          stats.arrivals++;
+          const queueing = engines.some((engine) => engine.queued > 0);
+          const idle = engines.some((engine) => engine.running.size + engine.queued === 0);
+          if (queueing && idle) stats.hotspotArrivals++;
+        }
         let backend: number;
-        if (oracle) backend = oracle.pick().backend;
+        if (cacheOracle) backend = cacheOracle.choose(view.promptTokens, view.blocks, e.arrival.maxTokens);
+        else if (oracle) backend = oracle.pick().backend;
         else {
+          const affinity =
+            strategy === 'cache-aware' && body !== null ? core.affinity([encoder.encode(body)]) : null;
           // Both request shapes: the policy object, and the fields older checkouts (--router-root) read.
           const request = {
             model: MODEL,
             candidates,
             tried: [],
             now,
-            policy: { ...POLICY, strategy: dispatch as StrategyName, staleAfterMs },
-            strategy: dispatch as StrategyName,
-            staleAfterMs,
+            policy: policy!,
+            strategy,
+            staleAfterMs: policy!.staleAfterMs,
+            ...(affinity ? { affinity } : {}),
           };
           const acquired = state.acquire(request);
           if (acquired.kind !== 'acquired') throw new Error(`virtual: acquire returned ${acquired.kind}`);
@@ -255,7 +216,8 @@ export function replay(options: VirtualOptions): RequestRecord[] {
           arrival: e.arrival,
           backend,
           direct: false,
-          promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
+          promptTokens: view.promptTokens,
+          blocks: view.blocks,
           firstTokenAt: 0,
           intervalMs: 0,
           completeAt: 0,
@@ -268,12 +230,14 @@ export function replay(options: VirtualOptions): RequestRecord[] {
       case 'direct': {
         const backend = e.backend;
         oracle?.admit(backend);
+        cacheOracle?.admit(backend);
         open++;
         engines[backend]!.waiting.push({
           arrival: e.arrival,
           backend,
           direct: true,
           promptTokens: Math.max(1, Math.ceil(e.arrival.promptChars / 4)),
+          blocks: [],
           firstTokenAt: 0,
           intervalMs: 0,
           completeAt: 0,
@@ -283,6 +247,8 @@ export function replay(options: VirtualOptions): RequestRecord[] {
       }
       case 'first': {
         const { seq } = e;
+        engines[seq.backend]!.firstToken(seq);
+        if (seq.direct || policy === null) break;
         state.firstByte(MODEL, ids[seq.backend]!, {
           chargedAt: seq.arrival.atMs,
           ttftMs: seq.firstTokenAt - seq.arrival.atMs,
@@ -298,11 +264,13 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         open--;
         if (seq.direct) {
           oracle?.done(seq.backend);
+          cacheOracle?.done(seq.backend);
           break;
         }
         const ttftMs = seq.firstTokenAt - seq.arrival.atMs;
         const e2eMs = seq.completeAt - seq.arrival.atMs;
         if (oracle) oracle.done(seq.backend);
+        else if (cacheOracle) cacheOracle.done(seq.backend);
         else {
           const report = {
             model: MODEL,
@@ -313,7 +281,7 @@ export function replay(options: VirtualOptions): RequestRecord[] {
             sawFirstByte: true,
             latencyMs: e2eMs,
             ttftMs,
-            policy: POLICY,
+            policy: policy!,
             failureThreshold: 3,
           };
           state.release(report);
@@ -339,6 +307,12 @@ export function replay(options: VirtualOptions): RequestRecord[] {
         // repeatEvery: the next round starts one interval after this one ended.
         if (now <= lastArrival || open > 0) events.push(now + intervalMs, { kind: 'sample' });
         break;
+    }
+  }
+  if (stats) {
+    for (const engine of engines) {
+      stats.cacheQueries += engine.cache?.queries ?? 0;
+      stats.cacheHits += engine.cache?.hits ?? 0;
     }
   }
   return records;

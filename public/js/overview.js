@@ -367,6 +367,7 @@ function createRow() {
   const kvBar = h('span', { class: 'bar' }, kvFill);
   const kvText = h('span', { class: 'bar-text num' });
   const kv = h('td', { class: 'col-kv' }, h('span', { class: 'bar-wrap' }, kvBar, kvText));
+  const hitRate = cell('num');
   const slots = cell('num');
   const speed = cell('num');
   const prompt = cell('num');
@@ -388,6 +389,7 @@ function createRow() {
       (key) => numbers[key],
     ),
     kv,
+    hitRate,
     slots,
     speed,
     ...['total_requests', 'completed', 'failures'].map((key) => numbers[key]),
@@ -411,6 +413,7 @@ function createRow() {
     kvFill,
     kvBar,
     kvText,
+    hitRate,
     slots,
     speed,
     prompt,
@@ -483,6 +486,14 @@ function updateRow(row, b) {
     setText(u.kvText, '—');
   }
   setTitle(u.kvText.parentElement, hasMetrics ? `KV cache ${percent(b.gpu_cache)}` : 'no engine metrics');
+  const hit = b.prefix_cache_hit_rate;
+  setText(u.hitRate, typeof hit === 'number' ? percent(hit) : '—');
+  setTitle(
+    u.hitRate,
+    typeof hit === 'number'
+      ? `prefix-cache hit rate over the last minute: ${percent(hit)}`
+      : 'not reported by the engine',
+  );
 
   updateProfile(u, b);
 

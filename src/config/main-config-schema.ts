@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { BLOCK_ALIGN } from '../core/prefix-chain.ts';
+import { DEFAULT_CACHE_AWARE_POLICY } from '../routing/cache-aware.ts';
 
 /** Seconds (may be fractional) that must be strictly positive: a zero interval would spin or never fire. */
 const seconds = (fallback: number) => z.number().positive().default(fallback);
 const count = (fallback: number) => z.number().int().nonnegative().default(fallback);
 
-export const StrategyNameSchema = z.enum(['simple-shuffle', 'least-connections', 'least-waiting']);
+export const StrategyNameSchema = z.enum([
+  'simple-shuffle',
+  'least-connections',
+  'least-waiting',
+  'cache-aware',
+]);
 export type StrategyName = z.infer<typeof StrategyNameSchema>;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
@@ -37,10 +44,45 @@ const ServerSchema = z
   })
   .prefault({});
 
+/** An HTTP header name (RFC 9110 token), or '' for none. */
+const HeaderNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]*$/, 'must be an HTTP header name (or "" for none)');
+
+/** `routing.cache_aware` (docs/routing.md, "cache-aware"). */
+const CacheAwareSchema = z
+  .strictObject({
+    /** Entries (block × backend) one model's prefix index holds at most: its memory bound. */
+    max_blocks: z.number().int().positive().default(DEFAULT_CACHE_AWARE_POLICY.maxBlocks),
+    /** Bytes of prompt per hashed block (~64 tokens at 256); a multiple of 16. */
+    block_bytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(65_536)
+      .multipleOf(BLOCK_ALIGN, `must be a multiple of ${BLOCK_ALIGN}`)
+      .default(256),
+    /** Blocks hashed per request at most: the longest prefix told apart (block_bytes × this). */
+    max_prefix_blocks: z.number().int().positive().max(4096).default(128),
+    /** Stay with the cached backend while its expected TTFT is ≤ (1 + this) × the least loaded one's. */
+    load_margin: z.number().nonnegative().default(DEFAULT_CACHE_AWARE_POLICY.loadMargin),
+    /** Request header naming a session (a conversation) kept on one backend; '' = none. */
+    session_header: HeaderNameSchema.default('x-session-id'),
+    /** Also take the body's top-level `user` as the session when the header is absent. */
+    session_from_user: z.boolean().default(false),
+  })
+  .prefault({});
+
+/** Settings one model may take differently from the rest. */
+const ModelRoutingSchema = z.strictObject({ strategy: StrategyNameSchema });
+
 const RoutingSchema = z
   .strictObject({
     strategy: StrategyNameSchema.default('simple-shuffle'),
     num_retries: count(3),
+    cache_aware: CacheAwareSchema,
+    /** Per public model name: its own strategy (e.g. cache-aware for the one whose prompts share prefixes). */
+    per_model: z.record(z.string().min(1), ModelRoutingSchema).default({}),
   })
   .prefault({});
 

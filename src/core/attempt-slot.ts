@@ -1,5 +1,5 @@
 import { type AttemptErrorKind, errorKindOfFailure } from '../state/attempt-error-kind.ts';
-import type { AttemptOutcome, Lease, MaybePromise } from '../state/router-state.ts';
+import type { AttemptOutcome, Lease, MaybePromise, StatePolicy } from '../state/router-state.ts';
 import type { DispatchContext } from './dispatch.ts';
 import type { FailureVerdicts } from './failure-verdicts.ts';
 import { quietly } from './quietly.ts';
@@ -25,6 +25,7 @@ export class AttemptSlot {
   readonly id: string;
   readonly #ctx: DispatchContext;
   readonly #model: string;
+  readonly #policy: StatePolicy;
   readonly #chargedAt: number;
   readonly #lease: Lease | undefined;
   readonly #verdicts: FailureVerdicts;
@@ -36,11 +37,13 @@ export class AttemptSlot {
   constructor(
     ctx: DispatchContext,
     model: string,
+    policy: StatePolicy,
     acquired: { readonly id: string; readonly chargedAt: number; readonly lease?: Lease },
     verdicts: FailureVerdicts,
   ) {
     this.#ctx = ctx;
     this.#model = model;
+    this.#policy = policy;
     this.id = acquired.id;
     this.#chargedAt = acquired.chargedAt;
     this.#lease = acquired.lease;
@@ -74,7 +77,7 @@ export class AttemptSlot {
     if (this.#released) return;
     this.#released = true;
     this.#renewals?.abort();
-    const { clock, state, settings } = this.#ctx;
+    const { clock, state } = this.#ctx;
     const done = clock.now();
     const deferJudgement =
       outcome === 'failure' && extra.failure !== undefined && this.#verdicts.defer(this.id, extra.failure);
@@ -90,7 +93,7 @@ export class AttemptSlot {
           chargedAt: this.#chargedAt,
           latencyMs: done - this.#sentAt,
           ttftMs: extra.ttftMs ?? null,
-          policy: settings.statePolicy,
+          policy: this.#policy,
           ...(this.#lease ? { lease: this.#lease.id } : {}),
           ...(extra.error === undefined ? {} : { error: extra.error }),
           ...(errorKind === undefined ? {} : { errorKind }),

@@ -1,6 +1,7 @@
 import type { AfterSendMode } from '../config/main-config-schema.ts';
 import type { StatePolicy } from '../state/router-state.ts';
 import type { BackoffPolicy } from './backoff.ts';
+import type { AffinitySettings } from './request-affinity.ts';
 
 /** The live-reloadable part of config.yaml that the attempt loop reads per request. */
 export interface DispatchSettings {
@@ -22,4 +23,8 @@ export interface DispatchSettings {
   readonly leaseMs: number | null;
   /** What the state judges this request's acquire and releases by. */
   readonly statePolicy: StatePolicy;
+  /** routing.per_model: the policy of each model routed differently from the rest. */
+  readonly modelPolicies: ReadonlyMap<string, StatePolicy>;
+  /** routing.cache_aware as the core reads requests for it (block size, session header). */
+  readonly affinity: AffinitySettings;
 }

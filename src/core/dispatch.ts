@@ -1,5 +1,12 @@
 import type { CandidateSpec, PoolSnapshot } from '../pool/pool-snapshot.ts';
-import type { AcquireRequest, AcquireResult, HealthTransition, RouterState } from '../state/router-state.ts';
+import type { Affinity } from '../routing/affinity.ts';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  HealthTransition,
+  RouterState,
+  StatePolicy,
+} from '../state/router-state.ts';
 import { mayResendAfterSend } from './after-send.ts';
 import { AttemptSlot } from './attempt-slot.ts';
 import { attemptUpstream } from './attempt-upstream.ts';
@@ -11,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
 import { quietly } from './quietly.ts';
 import type { Random } from './random.ts';
+import { requestAffinity } from './request-affinity.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
 import { routerErrors } from './router-error.ts';
 import { scanModel } from './scan-model.ts';
@@ -49,10 +57,14 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
   const model = scan.model;
   const candidates = ctx.snapshot.candidatesOf(model);
   if (!candidates) throw routerErrors.modelNotFound(model);
+  const { settings } = ctx;
+  const policy = settings.modelPolicies.get(model) ?? settings.statePolicy;
+  // Read from the body once per client request (retries reuse it), and only for the strategy that uses it.
+  const affinity = policy.strategy === 'cache-aware' ? requestAffinity(request, settings.affinity) : null;
   const verdicts = new FailureVerdicts(candidates.length);
   let answered = false;
   try {
-    const response = await attemptLoop(request, ctx, { model, scan, candidates, verdicts });
+    const response = await attemptLoop(request, ctx, { model, scan, candidates, verdicts, policy, affinity });
     answered = true;
     return response;
   } finally {
@@ -68,6 +80,9 @@ async function attemptLoop(
     readonly scan: { readonly start: number; readonly end: number };
     readonly candidates: readonly CandidateSpec[];
     readonly verdicts: FailureVerdicts;
+    /** The model's state policy (routing.per_model may give it its own strategy). */
+    readonly policy: StatePolicy;
+    readonly affinity: Affinity | null;
   },
 ): Promise<ProxyResponse> {
   const { settings, state, clock, snapshot } = ctx;
@@ -110,7 +125,8 @@ async function attemptLoop(
       candidates,
       tried,
       now,
-      policy: settings.statePolicy,
+      policy: target.policy,
+      ...(target.affinity === null ? {} : { affinity: target.affinity }),
       ...(settings.leaseMs === null ? {} : { leaseMs: settings.leaseMs }),
     });
     if (acquired.kind === 'none-healthy') {
@@ -130,7 +146,7 @@ async function attemptLoop(
     }
 
     tried.push(acquired.id);
-    const slot = new AttemptSlot(ctx, model, acquired, target.verdicts);
+    const slot = new AttemptSlot(ctx, model, target.policy, acquired, target.verdicts);
     const backend = snapshot.get(acquired.id);
     if (!backend) {
       // The state chose an id this snapshot lacks (a reload raced the request): the acquire already

@@ -1,7 +1,7 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { BackendProfile } from '../routing/backend-profile.ts';
 import { type AttemptWindowView, WINDOW_MS } from '../state/attempt-window.ts';
-import type { BackendLiveView, StateView } from '../state/router-state.ts';
+import type { BackendLiveView, PrefixIndexView, StateView } from '../state/router-state.ts';
 import { backendProfiles } from './backend-profiles.ts';
 import { latencySummary } from './latency-summary.ts';
 
@@ -72,6 +72,7 @@ export function dashboardData(input: {
   const { view, snapshot, now } = input;
   const iso = (at: number) => new Date(input.wallNow + (at - now)).toISOString();
   const live = new Map(view.backends.map((b) => [b.id, b]));
+  const indexes = new Map((view.prefixIndexes ?? []).map((index) => [index.model, index]));
   const profiles = backendProfiles(view, snapshot);
   const bySource = new Map<string, Load>();
   const byModel = new Map<string, Load>();
@@ -109,6 +110,8 @@ export function dashboardData(input: {
       running: state?.load?.running ?? 0,
       waiting: state?.load?.waiting ?? 0,
       gpu_cache: kv === null || kv === undefined ? 0 : Math.round(kv * 1000) / 10,
+      /** The engine's prefix-cache hit rate over the last minute, percent; null when it reports none. */
+      prefix_cache_hit_rate: percentOrNull(state?.prefixCacheHitRate),
       prompt_tokens: state?.load?.promptTokens ?? 0,
       generation_tokens: state?.load?.generationTokens ?? 0,
       total_requests: state?.attempts ?? 0,
@@ -158,6 +161,8 @@ export function dashboardData(input: {
       comp_rpm: load.comp_rpm,
       completed: load.completed,
       ...latencySummary(windowsByModel.get(name) ?? []),
+      /** cache-aware's prefix index of the model (null until one is used): entries against the cap. */
+      prefix_index: prefixIndexOf(indexes.get(name)),
     })),
     /** Every backend's last 60 s together (the per-backend and per-model fields use the same window). */
     latency: { window_seconds: WINDOW_MS / 1000, ...latencySummary(windows) },
@@ -187,6 +192,16 @@ function profileFields(profile: BackendProfile | undefined) {
     first_token_ms: profile === undefined ? null : Math.round(profile.firstTokenMs),
     service_ms: profile === undefined ? null : Math.round(profile.serviceMs),
   };
+}
+
+function percentOrNull(fraction: number | null | undefined): number | null {
+  return fraction === null || fraction === undefined ? null : Math.round(fraction * 1000) / 10;
+}
+
+function prefixIndexOf(index: PrefixIndexView | undefined) {
+  return index === undefined
+    ? null
+    : { entries: index.entries, capacity: index.capacity, bytes: index.bytes };
 }
 
 function formatDuration(seconds: number): string {

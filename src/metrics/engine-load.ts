@@ -17,6 +17,19 @@ export interface EngineLoad {
    * carries KV-cache sizes, not `max_num_seqs`), so for vLLM this is null and least-waiting learns it.
    */
   maxRunning: number | null;
+  /**
+   * Prefix-cache counters in prompt tokens, summed over data-parallel engines: tokens looked up and tokens
+   * found cached. vLLM v1's `vllm:prefix_cache_queries_total` / `vllm:prefix_cache_hits_total` (or their
+   * deprecated `vllm:gpu_prefix_cache_*_total` twins); null when the engine exports none.
+   */
+  prefixCacheQueries: number | null;
+  prefixCacheHits: number | null;
+  /**
+   * A hit rate the engine computes itself (0..1, mean over series): SGLang's `sglang:cache_hit_rate`
+   * (recent prefill batches), vLLM v0's `vllm:gpu_prefix_cache_hit_rate`; null when absent or negative
+   * (vLLM v0 reports -1 with prefix caching off).
+   */
+  prefixCacheHitRate: number | null;
 }
 
 type Slot =
@@ -32,6 +45,12 @@ type Slot =
   | 'sglangPrompt'
   | 'sglangGeneration'
   | 'sglangMaxRunning'
+  | 'vllmPrefixQueries'
+  | 'vllmPrefixHits'
+  | 'vllmPrefixQueriesOld'
+  | 'vllmPrefixHitsOld'
+  | 'vllmPrefixHitRate'
+  | 'sglangCacheHitRate'
   | 'genericRunning'
   | 'genericWaiting';
 
@@ -49,6 +68,12 @@ const SLOTS = new Map<string, Slot>([
   ['sglang:prompt_tokens_total', 'sglangPrompt'],
   ['sglang:generation_tokens_total', 'sglangGeneration'],
   ['sglang:max_running_requests', 'sglangMaxRunning'],
+  ['vllm:prefix_cache_queries_total', 'vllmPrefixQueries'],
+  ['vllm:prefix_cache_hits_total', 'vllmPrefixHits'],
+  ['vllm:gpu_prefix_cache_queries_total', 'vllmPrefixQueriesOld'],
+  ['vllm:gpu_prefix_cache_hits_total', 'vllmPrefixHitsOld'],
+  ['vllm:gpu_prefix_cache_hit_rate', 'vllmPrefixHitRate'],
+  ['sglang:cache_hit_rate', 'sglangCacheHitRate'],
   ['num_requests_running', 'genericRunning'],
   ['num_requests_waiting', 'genericWaiting'],
 ]);
@@ -103,6 +128,16 @@ export function parseEngineLoad(text: string): EngineLoad {
     promptTokens: counter(acc, engine, 'vllmPrompt', 'sglangPrompt'),
     generationTokens: counter(acc, engine, 'vllmGeneration', 'sglangGeneration'),
     maxRunning: maxRunning(acc, engine),
+    // vLLM 0.10 emits the deprecated gpu_ names beside the new ones; the new ones win.
+    prefixCacheQueries: prefixCounter(acc, engine, 'vllmPrefixQueries', 'vllmPrefixQueriesOld'),
+    prefixCacheHits: prefixCounter(acc, engine, 'vllmPrefixHits', 'vllmPrefixHitsOld'),
+    prefixCacheHitRate: meanFraction(
+      engine === 'vllm'
+        ? acc.get('vllmPrefixHitRate')
+        : engine === 'sglang'
+          ? acc.get('sglangCacheHitRate')
+          : undefined,
+    ),
   };
 }
 
@@ -162,4 +197,16 @@ function kvCacheUsage(acc: Map<Slot, Acc>, engine: EngineKind): number | null {
         : undefined;
   if (a === undefined || a.finite === 0) return null;
   return Math.min(1, Math.max(0, a.sum / a.finite));
+}
+
+function prefixCounter(acc: Map<Slot, Acc>, engine: EngineKind, current: Slot, old: Slot): number | null {
+  if (engine !== 'vllm') return null;
+  return (acc.get(current) ?? acc.get(old))?.sum ?? null;
+}
+
+/** Mean of a per-series fraction, clamped to 0..1; null when absent or negative (a "disabled" marker). */
+function meanFraction(a: Acc | undefined): number | null {
+  if (a === undefined || a.finite === 0) return null;
+  const mean = a.sum / a.finite;
+  return mean < 0 ? null : Math.min(1, mean);
 }

@@ -1,7 +1,7 @@
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { BackendProfile } from '../routing/backend-profile.ts';
 import { ATTEMPT_ERROR_KINDS } from '../state/attempt-error-kind.ts';
-import type { StateView } from '../state/router-state.ts';
+import type { PrefixIndexView, StateView } from '../state/router-state.ts';
 import { backendProfiles } from './backend-profiles.ts';
 
 /** Prometheus label value escaping (exposition format 0.0.4). */
@@ -148,6 +148,40 @@ export function renderRouterMetrics(
     "Speed relative to the model's typical backend (2 = twice as fast); speed_source: learned (its requests), reported (engine token rate), unknown (typical).",
     (p) => [`speed_source="${p.speedSource}"`, Math.round(p.relativeSpeed * 1000) / 1000],
   );
+  metric(
+    'llm_router_backend_prefix_cache_hit_ratio',
+    'gauge',
+    "Engine's prefix-cache hit rate over the last minute (vLLM prefix_cache_hits/queries, SGLang cache_hit_rate); absent when not reported.",
+  );
+  for (const backend of view.backends) {
+    const labels = labelsOf.get(backend.id);
+    const rate = backend.prefixCacheHitRate;
+    if (labels && rate !== null && rate !== undefined)
+      lines.push(
+        `llm_router_backend_prefix_cache_hit_ratio{${labels}} ${Math.round(rate * 10_000) / 10_000}`,
+      );
+  }
+  const indexes = view.prefixIndexes ?? [];
+  for (const [name, help, read] of [
+    [
+      'llm_router_prefix_index_entries',
+      'Entries (block x backend) in the model cache-aware prefix index.',
+      (i: PrefixIndexView) => i.entries,
+    ],
+    [
+      'llm_router_prefix_index_capacity',
+      'Cap of the prefix index (routing.cache_aware.max_blocks).',
+      (i: PrefixIndexView) => i.capacity,
+    ],
+    [
+      'llm_router_prefix_index_bytes',
+      'Memory the prefix index holds (estimated).',
+      (i: PrefixIndexView) => i.bytes,
+    ],
+  ] as const) {
+    metric(name, 'gauge', help);
+    for (const index of indexes) lines.push(`${name}{model="${label(index.model)}"} ${read(index)}`);
+  }
   metric('llm_router_backend_rpm_limit', 'gauge', 'Configured RPM limit (absent = unlimited).');
   for (const backend of snapshot.backends) {
     if (backend.rpmLimit !== null)

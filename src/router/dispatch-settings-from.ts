@@ -1,4 +1,4 @@
-import type { MainConfig } from '../config/main-config-schema.ts';
+import type { MainConfig, StrategyName } from '../config/main-config-schema.ts';
 import type { DispatchSettings } from '../core/dispatch-settings.ts';
 import { staleAfterMs } from '../metrics/scrape-timing.ts';
 import type { StatePolicy } from '../state/router-state.ts';
@@ -6,14 +6,19 @@ import type { StatePolicy } from '../state/router-state.ts';
 /** Saturation poll period where asking the state costs nothing (in-memory state on Node). */
 export const DEFAULT_SATURATION_POLL_MS = 20;
 
-/** What the state judges calls by (router-state.ts StatePolicy). */
-export function statePolicyFrom(config: MainConfig): StatePolicy {
+/** What the state judges calls by (router-state.ts StatePolicy), with `strategy` for one model's override. */
+export function statePolicyFrom(
+  config: MainConfig,
+  strategy: StrategyName = config.routing.strategy,
+): StatePolicy {
+  const cacheAware = config.routing.cache_aware;
   return {
-    strategy: config.routing.strategy,
+    strategy,
     staleAfterMs: staleAfterMs(config),
     ejectAfterFailures: config.retry.failure_threshold,
     probeFailureThreshold: config.health_check.failure_threshold,
     recoveryThreshold: config.health_check.recovery_threshold,
+    cacheAware: { loadMargin: cacheAware.load_margin, maxBlocks: cacheAware.max_blocks },
   };
 }
 
@@ -43,5 +48,17 @@ export function dispatchSettingsFrom(config: MainConfig, tuning: RuntimeTuning =
     saturationPollMs: tuning.saturationPollMs ?? DEFAULT_SATURATION_POLL_MS,
     leaseMs: tuning.leaseMs ?? null,
     statePolicy: statePolicyFrom(config),
+    modelPolicies: new Map(
+      Object.entries(config.routing.per_model).map(([model, override]) => [
+        model,
+        statePolicyFrom(config, override.strategy),
+      ]),
+    ),
+    affinity: {
+      blockBytes: config.routing.cache_aware.block_bytes,
+      maxPrefixBlocks: config.routing.cache_aware.max_prefix_blocks,
+      sessionHeader: config.routing.cache_aware.session_header.toLowerCase() || null,
+      sessionFromUser: config.routing.cache_aware.session_from_user,
+    },
   };
 }

@@ -118,7 +118,8 @@ function capacityOf(input: ProfileInput, typical: number): number {
   return Math.max(1, typical, input.capacityFloor + 1);
 }
 
-function median(values: number[]): number {
+/** Median of `values` (sorted in place). */
+export function median(values: number[]): number {
   values.sort((a, b) => a - b);
   const mid = values.length >> 1;
   return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;

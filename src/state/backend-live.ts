@@ -4,6 +4,7 @@ import { SlidingWindow } from '../ratelimit/sliding-window.ts';
 import { AttemptWindow } from './attempt-window.ts';
 import { CapacityEstimate } from './capacity-estimate.ts';
 import { EngineDecodeRate } from './engine-decode-rate.ts';
+import { PrefixHitRate } from './prefix-hit-rate.ts';
 import { SpeedEstimate } from './speed-estimate.ts';
 
 /** Mutable live state of one backend, keyed by backend id; survives pool snapshot swaps. */
@@ -28,6 +29,7 @@ export class BackendLive {
   readonly speed = new SpeedEstimate();
   readonly capacity = new CapacityEstimate();
   readonly decodeRate = new EngineDecodeRate();
+  readonly prefixHits = new PrefixHitRate();
   /** `max_num_seqs` of the candidate spec last seen (undefined: none yet); a change relearns capacity. */
   configuredCapacity: number | null | undefined = undefined;
   ttftMsSum = 0;

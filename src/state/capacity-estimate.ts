@@ -34,13 +34,12 @@ export class CapacityEstimate {
   /** value(), kept between scrapes: every acquire reads it for every candidate. */
   #value: LearnedCapacity | null = null;
 
-  observe(load: EngineLoad): void {
-    if (
+  /** Learn from one scrape; true when the engine restarted since the last one (its counters went back). */
+  observe(load: EngineLoad): boolean {
+    const restarted =
       wentBack(this.#promptTokens, load.promptTokens) ||
-      wentBack(this.#generationTokens, load.generationTokens)
-    ) {
-      this.reset();
-    }
+      wentBack(this.#generationTokens, load.generationTokens);
+    if (restarted) this.reset();
     this.#promptTokens = load.promptTokens;
     this.#generationTokens = load.generationTokens;
     this.#reported = load.maxRunning;
@@ -53,6 +52,7 @@ export class CapacityEstimate {
       this.#plateauLevel = this.#peak;
     }
     this.#value = this.#evaluate();
+    return restarted;
   }
 
   reset(): void {

@@ -18,15 +18,18 @@ const SWEEP_EVERY_MS = 1000;
  */
 export class LeaseBook {
   readonly #held = new Map<string, Held>();
-  readonly #prefix: string;
+  readonly #random: Random;
+  #prefix: string | null = null;
   #count = 0;
   #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(random: Random) {
-    this.#prefix = Math.floor(random() * 2 ** 32).toString(36);
+    this.#random = random;
   }
 
   take(live: BackendLive, now: number, leaseMs: number): Lease {
+    // Drawn at the first lease, so a state that never leases (Node) leaves the strategies' random alone.
+    this.#prefix ??= Math.floor(this.#random() * 2 ** 32).toString(36);
     const id = `${this.#prefix}.${++this.#count}`;
     const until = now + leaseMs;
     this.#held.set(id, { live, until, firstByte: false });

@@ -4,9 +4,11 @@ import type { EngineLoad } from '../metrics/engine-load.ts';
 import { Histogram, LATENCY_BUCKETS } from '../metrics/histogram.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
 import { type BackendProfile, knownCapacity, resolveProfiles } from '../routing/backend-profile.ts';
+import { cacheNeutralProfiles } from '../routing/cache-aware.ts';
 import type { CandidateView } from '../routing/candidate-view.ts';
 import { requestsAhead } from '../routing/least-waiting.ts';
 import { strategyFor } from '../routing/strategy-for.ts';
+import { AffinityState } from './affinity-state.ts';
 import { errorKindOf } from './attempt-error-kind.ts';
 import { BackendLive } from './backend-live.ts';
 import { LeaseBook } from './lease-book.ts';
@@ -35,6 +37,8 @@ export class MemoryRouterState implements RouterState {
   readonly #gone = new Set<string>();
   readonly #random: Random;
   readonly #leases: LeaseBook;
+  /** cache-aware's prefix indexes and session rings, per model. */
+  readonly #affinity = new AffinityState();
   #requests = 0;
   #successes = 0;
   #failures = 0;
@@ -59,8 +63,9 @@ export class MemoryRouterState implements RouterState {
     }
   }
 
-  retire(_model: string, ids: readonly string[]): void {
+  retire(model: string, ids: readonly string[]): void {
     for (const id of ids) {
+      this.#affinity.forget(model, id);
       const live = this.#backends.get(id);
       if (!live) {
         this.#gone.add(id);
@@ -115,8 +120,17 @@ export class MemoryRouterState implements RouterState {
       }
     }
     const profiles = resolveProfiles(pool);
-    const index = pool.length === 1 ? 0 : strategyFor(request.policy.strategy)(pool, this.#random, profiles);
+    // cache-aware scores load (its affinity bound and its least-waiting fallback) on speeds that prefix
+    // cache hits do not distort.
+    const scored =
+      request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
+    const index =
+      pool.length === 1
+        ? 0
+        : (this.#affinity.choose(request, pool, scored, this.#random) ??
+          strategyFor(request.policy.strategy)(pool, this.#random, scored));
     const live = poolLives[index]!;
+    this.#affinity.sent(request, live.id);
     live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));
     live.sends.record(now);
     live.inflight++;
@@ -229,7 +243,7 @@ export class MemoryRouterState implements RouterState {
     if (change === null) return null;
     live.lastChangeAt = report.now;
     // Out of rotation, it may come back as another engine (restarted with other settings): relearn.
-    if (!change) live.capacity.reset();
+    if (!change) this.#outOfRotation(report.model, live);
     return {
       id: live.id,
       healthy: change,
@@ -264,11 +278,11 @@ export class MemoryRouterState implements RouterState {
     }
     if (change === null) return null;
     live.lastChangeAt = report.now;
-    if (!change) live.capacity.reset();
+    if (!change) this.#outOfRotation(report.model, live);
     return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
   }
 
-  applyLoad(_model: string, id: string, load: EngineLoad | null, now: number): void {
+  applyLoad(model: string, id: string, load: EngineLoad | null, now: number): void {
     const live = this.#backends.get(id);
     if (!live) return;
     live.load = load;
@@ -276,8 +290,10 @@ export class MemoryRouterState implements RouterState {
     live.inflightAtScrape = live.inflight;
     live.window.tokens(now, load?.generationTokens ?? null);
     if (load !== null) {
-      live.capacity.observe(load);
+      // A restarted engine lost its prefix cache along with its counters.
+      if (live.capacity.observe(load)) this.#affinity.forget(model, id);
       live.decodeRate.observe(load, now);
+      live.prefixHits.observe(load, now);
     }
   }
 
@@ -340,10 +356,12 @@ export class MemoryRouterState implements RouterState {
         lastChangeAt: live.lastChangeAt,
         window: live.window.view(now),
         leasesExpired: live.leasesExpired,
+        prefixCacheHitRate: live.prefixHits.value(now),
       });
     }
     return {
       backends,
+      prefixIndexes: this.#affinity.view(),
       totals: {
         requests: this.#requests,
         successes: this.#successes,
@@ -398,6 +416,12 @@ export class MemoryRouterState implements RouterState {
       live.lastErrorAt = now;
       if (live.retired && live.inflight === 0 && this.#backends.get(live.id) === live) this.#drop(live.id);
     }
+  }
+
+  /** Unhealthy or ejected: it may come back as another engine, with other slots and an empty cache. */
+  #outOfRotation(model: string, live: BackendLive): void {
+    live.capacity.reset();
+    this.#affinity.forget(model, live.id);
   }
 
   #drop(id: string): void {

@@ -11,7 +11,9 @@ export function mergeViews(views: readonly StateView[]): StateView {
   if (!first) throw new Error('mergeViews needs at least one view');
   let totals: Totals = first.totals;
   for (const view of rest) totals = addTotals(totals, view.totals);
-  return { backends: views.flatMap((view) => view.backends), totals };
+  // Each model's index lives in its own shard, so they concatenate like the backends.
+  const prefixIndexes = views.flatMap((view) => view.prefixIndexes ?? []);
+  return { backends: views.flatMap((view) => view.backends), totals, prefixIndexes };
 }
 
 function addTotals(a: Totals, b: Totals): Totals {

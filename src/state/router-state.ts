@@ -1,6 +1,8 @@
 import type { StrategyName } from '../config/main-config-schema.ts';
 import type { EngineLoad } from '../metrics/engine-load.ts';
 import type { CandidateSpec } from '../pool/pool-snapshot.ts';
+import type { Affinity } from '../routing/affinity.ts';
+import type { CacheAwarePolicy } from '../routing/cache-aware.ts';
 import type { AttemptErrorKind } from './attempt-error-kind.ts';
 import type { AttemptWindowView } from './attempt-window.ts';
 import type { LearnedCapacity } from './capacity-estimate.ts';
@@ -23,6 +25,8 @@ export interface StatePolicy {
   readonly probeFailureThreshold: number;
   /** health_check.recovery_threshold: passing probes that bring it back. */
   readonly recoveryThreshold: number;
+  /** routing.cache_aware (for `cache-aware`); absent: its defaults. */
+  readonly cacheAware?: CacheAwarePolicy;
 }
 
 export interface AcquireRequest {
@@ -33,6 +37,8 @@ export interface AcquireRequest {
   readonly tried: readonly string[];
   readonly now: number;
   readonly policy: StatePolicy;
+  /** The request's session or prompt prefix, when its strategy is `cache-aware` and it has one. */
+  readonly affinity?: Affinity;
   /**
    * Hold the attempt under a lease that expires this many ms after `now` unless renewed or released: a
    * remote state (Workers) may lose a release on the way, and a lost release must not hold a
@@ -189,6 +195,17 @@ export interface BackendLiveView {
   readonly window: AttemptWindowView;
   /** Leases that ran out unreleased (a release lost between a Worker and its state). */
   readonly leasesExpired: number;
+  /** The engine's prefix-cache hit rate (0..1) over the last minute (PrefixHitRate); null: not reported. */
+  readonly prefixCacheHitRate?: number | null;
+}
+
+/** One model's cache-aware prefix index (PrefixIndex), as the dashboard and /metrics show it. */
+export interface PrefixIndexView {
+  readonly model: string;
+  /** Entries held (block × backend) and the cap (routing.cache_aware.max_blocks). */
+  readonly entries: number;
+  readonly capacity: number;
+  readonly bytes: number;
 }
 
 export interface RequestTotals {
@@ -210,6 +227,8 @@ export interface RequestTotals {
 export interface StateView {
   readonly backends: readonly BackendLiveView[];
   readonly totals: RequestTotals;
+  /** The cache-aware prefix indexes of the models this state routes (none until one is used). */
+  readonly prefixIndexes?: readonly PrefixIndexView[];
 }
 
 /**

@@ -31,7 +31,8 @@ async function startFixture(apiKeys: string[] = []): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'llm-router-browser-'));
   const fast = { ttftMs: 2, prefillMsPerToken: 0, tokensPerSecond: 5000, defaultMaxTokens: 8 };
   try {
-    sims.push(await startSimServer({ ...fast, models: [MODEL], engine: 'vllm' }));
+    // The first engine caches prefixes: it reports prefix-cache counters, the others none.
+    sims.push(await startSimServer({ ...fast, models: [MODEL], engine: 'vllm', prefixCacheTokens: 10_000 }));
     sims.push(await startSimServer({ ...fast, models: [MODEL], engine: 'sglang' }));
     sims.push(await startSimServer({ ...fast, models: [EVIL], engine: 'vllm' }));
     // A port that refuses connections: its backend fails the first probe and shows as unhealthy.
@@ -323,6 +324,12 @@ describe('dashboard without keys', () => {
         },
       )
       .toBeGreaterThanOrEqual(1);
+    // The prefix-caching engine shows its hit rate (these one-word prompts never hit); the others "—".
+    await expect
+      .poll(async () => (await columnTexts(page, 'prefix_cache_hit_rate')).filter((t) => t.endsWith('%')), {
+        timeout: 5000,
+      })
+      .toEqual(['0.0%']);
     expect(await columnTexts(page, '_errors')).toEqual(['0', '0', '0', '0']);
     expect(await statValue(page, 'ttft')).toMatch(/^\d+ ms$/);
     expect(await page.locator('#models').textContent()).toMatch(/TTFT p50\d+ ms/);

@@ -24,7 +24,19 @@ describe('parseMainConfig', () => {
   it('applies the Go router defaults to an empty file', () => {
     const config = parseMainConfig('', 'config.yaml');
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080, api_keys: [], max_inflight: 0 });
-    expect(config.routing).toEqual({ strategy: 'simple-shuffle', num_retries: 3 });
+    expect(config.routing).toEqual({
+      strategy: 'simple-shuffle',
+      num_retries: 3,
+      cache_aware: {
+        max_blocks: 65_536,
+        block_bytes: 256,
+        max_prefix_blocks: 128,
+        load_margin: 1,
+        session_header: 'x-session-id',
+        session_from_user: false,
+      },
+      per_model: {},
+    });
     expect(config.http_client).toMatchObject({
       request_timeout: 3600,
       connect_timeout: 10,
@@ -81,6 +93,31 @@ describe('parseMainConfig', () => {
 
   it('reports every problem at once', () => {
     expect(problemsOf('routing:\n  strategy: x\nhealth_check:\n  timeout: 0\n')).toHaveLength(2);
+  });
+
+  it('validates routing.cache_aware and per-model strategies, naming each key', () => {
+    expect(problemsOf('routing:\n  cache_aware:\n    block_bytes: 100\n')).toEqual([
+      'routing.cache_aware.block_bytes: must be a multiple of 16',
+    ]);
+    expect(problemsOf('routing:\n  cache_aware:\n    max_blocks: 0\n')[0]).toMatch(
+      /^routing\.cache_aware\.max_blocks: /,
+    );
+    expect(problemsOf('routing:\n  cache_aware:\n    load_margin: -1\n')[0]).toMatch(
+      /^routing\.cache_aware\.load_margin: /,
+    );
+    expect(problemsOf('routing:\n  cache_aware:\n    session_header: "x session"\n')[0]).toMatch(
+      /^routing\.cache_aware\.session_header: must be an HTTP header name/,
+    );
+    expect(problemsOf('routing:\n  cache_aware:\n    blocks: 3\n')[0]).toMatch(/^routing\.cache_aware/);
+    expect(problemsOf('routing:\n  per_model:\n    qwen: { strategy: sticky }\n')[0]).toMatch(
+      /^routing\.per_model\.qwen\.strategy: /,
+    );
+    const config = parseMainConfig(
+      'routing:\n  strategy: least-waiting\n  per_model:\n    qwen: { strategy: cache-aware }\n  cache_aware:\n    session_header: ""\n    load_margin: 0.5\n',
+      'config.yaml',
+    );
+    expect(config.routing.per_model).toEqual({ qwen: { strategy: 'cache-aware' } });
+    expect(config.routing.cache_aware).toMatchObject({ session_header: '', load_margin: 0.5 });
   });
 
   it('checks cross-field rules', () => {

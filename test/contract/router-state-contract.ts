@@ -292,9 +292,40 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
         promptTokens: 10,
         generationTokens: 20,
         maxRunning: null,
+        prefixCacheQueries: null,
+        prefixCacheHits: null,
+        prefixCacheHitRate: null,
       } as const;
       await state.applyLoad(m, id, load, T0);
       expect(await backendOf(state, id)).toMatchObject({ load, loadAt: T0 });
+    });
+
+    it('cache-aware: a prefix goes back where it was served, the index lives with the model, retire forgets', async () => {
+      const state = await subject.fresh();
+      const m = modelName();
+      const ids = [`${m}@a`, `${m}@b`, `${m}@c`];
+      await state.register(
+        m,
+        ids.map((id) => ({ id, healthy: true })),
+      );
+      const policy = policyOf({ strategy: 'cache-aware', cacheAware: { loadMargin: 1, maxBlocks: 100 } });
+      // The block-hash chain the core computed from the body travels with the acquire.
+      const affinity = { session: null, blocks: Array.from({ length: 40 }, (_, k) => 7_000 + k) };
+      const pick = async (now: number) => {
+        const got = await state.acquire(acquireOf(m, ids, now, { policy, affinity }));
+        if (got.kind !== 'acquired') throw new Error(got.kind);
+        await state.release(report(m, got.id, now + 1, now, { policy }));
+        return got.id;
+      };
+      const home = await pick(T0);
+      for (let i = 1; i <= 5; i++) expect(await pick(T0 + i * 10)).toBe(home);
+      const indexOf = async () => (await state.view(T0 + 100)).prefixIndexes?.find((x) => x.model === m);
+      expect(await indexOf()).toMatchObject({ entries: 40, capacity: 100 });
+      await state.retire(m, [home]);
+      expect(await indexOf()).toMatchObject({ entries: 0 });
+      const next = await pick(T0 + 200);
+      expect(next).not.toBe(home);
+      expect(await pick(T0 + 210)).toBe(next);
     });
 
     it("learns an engine's slots from scrapes and its speed from released attempts (least-waiting)", async () => {
@@ -302,7 +333,15 @@ export function runRouterStateContract(name: string, setup: () => Promise<StateU
       const m = modelName();
       const id = `${m}@a`;
       await state.register(m, [{ id, healthy: true }]);
-      const queued = { engine: 'vllm', running: 6, kvCacheUsage: 0.5, maxRunning: null } as const;
+      const queued = {
+        engine: 'vllm',
+        running: 6,
+        kvCacheUsage: 0.5,
+        maxRunning: null,
+        prefixCacheQueries: null,
+        prefixCacheHits: null,
+        prefixCacheHitRate: null,
+      } as const;
       await state.applyLoad(m, id, { ...queued, waiting: 2, promptTokens: 10, generationTokens: 20 }, T0);
       expect(await backendOf(state, id)).toMatchObject({ learnedCapacity: null, capacityFloor: 6 });
       await state.applyLoad(m, id, { ...queued, waiting: 1, promptTokens: 30, generationTokens: 40 }, T0 + 1);

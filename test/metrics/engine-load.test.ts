@@ -12,6 +12,10 @@ describe('parseEngineLoad', () => {
       promptTokens: 1_285_734,
       generationTokens: 482_117,
       maxRunning: null,
+      // vLLM v0 reports its hit-rate gauge as -1 with prefix caching off.
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: null,
     });
   });
 
@@ -25,6 +29,9 @@ describe('parseEngineLoad', () => {
       promptTokens: 48_213_000 + 46_002_113,
       generationTokens: 9_127_744 + 8_990_000,
       maxRunning: null,
+      prefixCacheQueries: 4.8e7 + 4.6e7,
+      prefixCacheHits: 2.1e7 + 1.9e7,
+      prefixCacheHitRate: null,
     });
   });
 
@@ -39,6 +46,9 @@ describe('parseEngineLoad', () => {
       generationTokens: 5_512_093,
       // 64 per rank (newer SGLang labels it with cap_source); max_running_requests_under_SLO is another gauge.
       maxRunning: 128,
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: expect.closeTo((0.3117 + 0.2981) / 2, 10),
     });
   });
 
@@ -51,6 +61,9 @@ describe('parseEngineLoad', () => {
       promptTokens: null,
       generationTokens: null,
       maxRunning: null,
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: null,
     });
   });
 
@@ -66,6 +79,9 @@ describe('parseEngineLoad', () => {
       promptTokens: 1500,
       generationTokens: 7,
       maxRunning: null,
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: null,
     };
     const text = metricsFixture('edge-cases.txt');
     expect(parseEngineLoad(text)).toEqual(expected);
@@ -81,6 +97,9 @@ describe('parseEngineLoad', () => {
       promptTokens: null,
       generationTokens: null,
       maxRunning: null,
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: null,
     };
     expect(parseEngineLoad('')).toEqual(empty);
     expect(parseEngineLoad('# HELP x\nprocess_open_fds 12\n')).toEqual(empty);
@@ -102,6 +121,30 @@ describe('parseEngineLoad', () => {
     expect(
       parseEngineLoad('vllm:num_requests_running 1\nsglang:max_running_requests 9\n').maxRunning,
     ).toBeNull();
+  });
+
+  it('reads prefix-cache counters (new names over the deprecated gpu_ ones) and hit-rate gauges', () => {
+    const both = parseEngineLoad(
+      [
+        'vllm:gpu_prefix_cache_queries_total{engine="0"} 900',
+        'vllm:gpu_prefix_cache_hits_total{engine="0"} 100',
+        'vllm:prefix_cache_queries_total{engine="0"} 1000',
+        'vllm:prefix_cache_queries_created{engine="0"} 1.7e9',
+        'vllm:prefix_cache_hits_total{engine="0"} 400',
+        '',
+      ].join('\n'),
+    );
+    expect(both).toMatchObject({ prefixCacheQueries: 1000, prefixCacheHits: 400, prefixCacheHitRate: null });
+    const old = parseEngineLoad(
+      'vllm:gpu_prefix_cache_queries_total 90\nvllm:gpu_prefix_cache_hits_total 30\nvllm:gpu_prefix_cache_hit_rate 0.5\n',
+    );
+    expect(old).toMatchObject({ prefixCacheQueries: 90, prefixCacheHits: 30, prefixCacheHitRate: 0.5 });
+    // SGLang reports no counters, only its gauge; another engine's names are not read as its own.
+    expect(parseEngineLoad('sglang:cache_hit_rate 0.75\nvllm:prefix_cache_hits_total 5\n')).toMatchObject({
+      prefixCacheQueries: null,
+      prefixCacheHits: null,
+      prefixCacheHitRate: 0.75,
+    });
   });
 
   it('never reports a negative queue or running count', () => {

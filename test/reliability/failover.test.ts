@@ -35,7 +35,9 @@ describe('backend failure under load', () => {
     router = await startTestRouter({
       main: {
         routing: { num_retries: 3 },
-        health_check: { interval: 0.2, timeout: 0.5, failure_threshold: 2 },
+        // Four failed probes (0.6-0.8 s) before probes call it down: traffic sees the death first even
+        // when the resets of in-flight requests are judged only once their retries answer elsewhere.
+        health_check: { interval: 0.2, timeout: 0.5, failure_threshold: 4 },
       },
       backends: sims.map((sim) => ({ model_name: 'kill-model', api_base: sim })),
     });
@@ -73,7 +75,7 @@ describe('backend failure under load', () => {
     expect(await routerAttempts(running, victimId)).toBe(attemptsAtEjection);
     // Probes keep failing and keep it out for several probe intervals; after failure_threshold failed
     // probes it counts as down by probes (no longer "ejected"), so recovery_threshold applies.
-    await sleep(700);
+    await sleep(1100);
     expect(await routerAttempts(running, victimId)).toBe(attemptsAtEjection);
     const down = (await dashboard(url)).backends.find((b) => b.id === victimId);
     expect(down).toMatchObject({ healthy: false, ejected: false });

@@ -13,7 +13,7 @@ describe('bench/routing virtual replay (3 seeds x 120 s)', () => {
     load: 0.8,
     collectIntervalS: 1,
     scrapeDelayMs: 2,
-    dispatchers: ['oracle', 'ideal', 'least-connections', 'least-waiting'],
+    dispatchers: ['oracle', 'ideal', 'least-connections', 'least-waiting', 'cache-aware'],
     fleets: ['heterogeneous', 'independent', 'homogeneous'],
     roots: [{ label: 'this checkout', root: null }],
   };
@@ -25,6 +25,14 @@ describe('bench/routing virtual replay (3 seeds x 120 s)', () => {
       const lw = virtualRow(result, fleet, 'least-waiting')!;
       expect(lw.ttft.p99 / ideal.ttft.p99, `${fleet}: p99 TTFT / ideal`).toBeLessThanOrEqual(1.2);
       expect(lw.e2e.p99 / ideal.e2e.p99, `${fleet}: e2e p99 / ideal`).toBeLessThanOrEqual(1.2);
+    }
+    // Issue 17: with no shared prefixes, cache-aware is least-waiting within noise.
+    for (const fleet of settings.fleets) {
+      const lw = virtualRow(result, fleet, 'least-waiting')!;
+      const ca = virtualRow(result, fleet, 'cache-aware')!;
+      expect(ca.ttft.p99 / lw.ttft.p99, `${fleet}: cache-aware p99 TTFT / least-waiting`).toBeLessThanOrEqual(
+        1.05,
+      );
     }
     // The bar is one a count-only strategy misses by far on the heterogeneous fleet (so this can fail).
     const het = (d: 'ideal' | 'least-connections') => virtualRow(result, 'heterogeneous', d)!.ttft.p99;

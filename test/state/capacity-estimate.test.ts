@@ -14,6 +14,9 @@ function load(running: number, waiting: number, over: Partial<EngineLoad> = {}):
     promptTokens: tokens,
     generationTokens: tokens,
     maxRunning: null,
+    prefixCacheQueries: null,
+    prefixCacheHits: null,
+    prefixCacheHitRate: null,
     ...over,
   };
 }

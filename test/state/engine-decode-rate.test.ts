@@ -11,6 +11,9 @@ const load = (running: number, generationTokens: number | null): EngineLoad => (
   promptTokens: 0,
   generationTokens,
   maxRunning: null,
+  prefixCacheQueries: null,
+  prefixCacheHits: null,
+  prefixCacheHitRate: null,
 });
 
 describe('EngineDecodeRate', () => {

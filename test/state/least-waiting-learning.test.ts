@@ -26,6 +26,9 @@ const load = (running: number, waiting: number, over: Partial<EngineLoad> = {}):
     promptTokens: tokens,
     generationTokens: tokens,
     maxRunning: null,
+    prefixCacheQueries: null,
+    prefixCacheHits: null,
+    prefixCacheHitRate: null,
     ...over,
   };
 };

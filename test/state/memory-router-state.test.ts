@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/random.ts';
-import type { EngineLoad } from '../../src/metrics/engine-load.ts';
 import type { CandidateSpec } from '../../src/pool/pool-snapshot.ts';
 import { MemoryRouterState } from '../../src/state/memory-router-state.ts';
 import type { AcquireRequest, AttemptReport } from '../../src/state/router-state.ts';
+import { engineLoadOf } from '../support/engine-load.ts';
 import { policyOf } from '../support/state-policy.ts';
 
 const T0 = 1_800_000_000_000;
@@ -16,16 +16,7 @@ const spec = (id: string, over: Partial<CandidateSpec> = {}): CandidateSpec => (
   ...over,
 });
 
-const engineLoad = (over: Partial<EngineLoad> = {}): EngineLoad => ({
-  engine: 'vllm',
-  running: 0,
-  waiting: 0,
-  kvCacheUsage: 0,
-  promptTokens: 0,
-  generationTokens: 0,
-  maxRunning: null,
-  ...over,
-});
+const engineLoad = engineLoadOf;
 
 function setup(candidates: CandidateSpec[]) {
   const state = new MemoryRouterState(createSeededRandom(9));

@@ -180,7 +180,7 @@ describe('llm-router top in a terminal', () => {
     );
     expect(stdout).toContain('MODELS 2');
     expect(stdout).toMatch(
-      /^STATUS\s+MODEL\s+API BASE\s+ENGINE\s+CONNS\s+RUN\s+WAIT\s+SEND\/M\s+COMP\/M\s+LIMIT\s+KV%\s+TTFT50\s+ERR\s+LAST ERROR$/m,
+      /^STATUS\s+MODEL\s+API BASE\s+ENGINE\s+CONNS\s+RUN\s+WAIT\s+SEND\/M\s+COMP\/M\s+LIMIT\s+KV%\s+HIT%\s+TTFT50\s+ERR\s+LAST ERROR$/m,
     );
     for (const sim of sims) expect(stdout).toContain(hostOf(sim));
     expect(stdout).toMatch(new RegExp(`^down\\s+chat\\s+${hostOf(sims[1]!).replace('.', '\\.')}`, 'm'));

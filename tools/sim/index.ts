@@ -26,5 +26,7 @@ export {
   type SimOptions,
   type SimOptionsInput,
 } from './sim-options.ts';
+export { BLOCK_CHARS, BLOCK_TOKENS, PrefixCache, promptBlocks } from './sim-prefix-cache.ts';
+export { type InferenceRequest, parseInference } from './sim-request.ts';
 export { type SimServer, startSimServer } from './sim-server.ts';
 export type { SimStats } from './sim-stats.ts';

@@ -147,6 +147,7 @@ const FLAGS: Readonly<Record<string, Setter>> = {
   'max-num-seqs': num(shared, 'maxNumSeqs', POSITIVE_INT),
   'default-max-tokens': num(shared, 'defaultMaxTokens', POSITIVE_INT),
   'kv-capacity-tokens': num(shared, 'kvCapacityTokens', POSITIVE_INT),
+  'prefix-cache-tokens': num(shared, 'prefixCacheTokens', NON_NEGATIVE_INT),
   'api-key': text(top, 'apiKey'),
   'error-rate': num(faults, 'errorRate', RATE),
   'error-status': num(faults, 'errorStatus', STATUS),

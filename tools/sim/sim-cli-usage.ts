@@ -16,6 +16,9 @@ Flags accept -flag, --flag, "--flag value" and "--flag=value".
   --max-num-seqs N          concurrency cap; the rest queue FIFO (default 256)
   --default-max-tokens N    output length when a request sets none (default 32)
   --kv-capacity-tokens N    KV cache size in tokens (default 200000)
+  --prefix-cache-tokens N   automatic prefix caching: LRU of prompt blocks holding N tokens;
+                            exports vLLM's prefix_cache_queries/hits (SGLang: cache_hit_rate)
+                            (default 0 = off)
   --api-key KEY             require "Authorization: Bearer KEY" on /v1 routes
   --error-rate R            probability 0..1 of an injected error (default 0)
   --error-status S          status of injected errors (default 500)

@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { TtftHistogram } from './sim-histogram.ts';
 import type { SimOptions } from './sim-options.ts';
+import { PrefixCache } from './sim-prefix-cache.ts';
 
 /** What the engine needs to know about one request. `maxTokens` 0 means prefill only (embeddings). */
 export interface SequenceRequest {
   promptTokens: number;
   maxTokens: number;
+  /** The prompt's chained block hashes (sim-prefix-cache.ts), for the prefix cache; absent: none. */
+  blocks?: readonly number[];
 }
 
 /** Callbacks of one sequence; never called after `cancel()`. */
@@ -28,12 +31,15 @@ export interface EngineSnapshot {
   kvTokens: number;
   promptTokensTotal: number;
   generationTokensTotal: number;
+  /** Prefix cache (with `prefixCacheTokens`): tokens looked up and found, and the recent hit rate. */
+  prefixCache: { queries: number; hits: number; recentHitRate: number } | null;
 }
 
 /** Upper bound on tokens one sequence emits per timer callback when it is behind schedule. */
 const MAX_TOKENS_PER_WAKEUP = 16;
 
 interface Sequence extends SequenceRequest {
+  blocks: readonly number[];
   sink: SequenceSink;
   arrivedAt: number;
   firstTokenAt: number;
@@ -56,13 +62,17 @@ export class SimEngine {
   private kvTokens = 0;
   private promptTokensTotal = 0;
   private generationTokensTotal = 0;
+  private readonly prefixCache: PrefixCache | null;
 
-  constructor(private readonly options: SimOptions) {}
+  constructor(private readonly options: SimOptions) {
+    this.prefixCache = options.prefixCacheTokens > 0 ? new PrefixCache(options.prefixCacheTokens) : null;
+  }
 
   submit(request: SequenceRequest, sink: SequenceSink): SequenceHandle {
     const seq: Sequence = {
       promptTokens: Math.max(0, Math.floor(request.promptTokens)),
       maxTokens: Math.max(0, Math.floor(request.maxTokens)),
+      blocks: request.blocks ?? [],
       sink,
       arrivedAt: performance.now(),
       firstTokenAt: 0,
@@ -84,11 +94,22 @@ export class SimEngine {
       kvTokens: this.kvTokens,
       promptTokensTotal: this.promptTokensTotal,
       generationTokensTotal: this.generationTokensTotal,
+      prefixCache: this.prefixCache
+        ? {
+            queries: this.prefixCache.queries,
+            hits: this.prefixCache.hits,
+            recentHitRate: this.prefixCache.recentHitRate(),
+          }
+        : null,
     };
   }
 
-  /** Drops every sequence without callbacks: what a crashed engine loses. Counters survive (like a scrape cache). */
+  /**
+   * Drops every sequence and the prefix cache, without callbacks: what a crashed engine loses. Counters
+   * survive (like a scrape cache).
+   */
   reset(): void {
+    this.prefixCache?.clear();
     for (const seq of [...this.waiting, ...this.running]) this.release(seq);
     this.admit();
   }
@@ -105,7 +126,9 @@ export class SimEngine {
     const { ttftMs, prefillMsPerToken, tokensPerSecond, speed } = this.options;
     const now = performance.now();
     seq.state = 'running';
-    seq.firstTokenAt = now + (ttftMs + seq.promptTokens * prefillMsPerToken) / speed;
+    // A cached prefix skips its share of the prefill.
+    const cached = this.prefixCache?.lookup(seq.blocks, seq.promptTokens) ?? 0;
+    seq.firstTokenAt = now + (ttftMs + (seq.promptTokens - cached) * prefillMsPerToken) / speed;
     seq.intervalMs = 1000 / (tokensPerSecond * speed);
     this.running.add(seq);
     this.kvTokens += seq.promptTokens;
@@ -120,7 +143,11 @@ export class SimEngine {
   private step(seq: Sequence): void {
     seq.timer = null;
     if (seq.state !== 'running') return;
-    if (seq.emitted === 0) this.ttft.observe((performance.now() - seq.arrivedAt) / 1000);
+    if (seq.emitted === 0) {
+      this.ttft.observe((performance.now() - seq.arrivedAt) / 1000);
+      // Prefill done: the prompt's blocks are in the cache from now on.
+      this.prefixCache?.insert(seq.blocks);
+    }
     // Tokens already due (rates above ~1000/s, or a stalled event loop) go out in this callback instead of
     // one 1 ms timer each; the cap keeps one sequence from monopolising the loop.
     for (let budget = MAX_TOKENS_PER_WAKEUP; budget > 0; budget--) {

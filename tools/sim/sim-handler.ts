@@ -122,7 +122,7 @@ function serveInferencePost(
     if (fault.kind === 'respond') sendError(res, fault.status, fault.message, fault.type, fault.headers);
     return;
   }
-  const parsed = parseInference(kind, body, ctx.options.defaultMaxTokens);
+  const parsed = parseInference(kind, body, ctx.options.defaultMaxTokens, ctx.options.prefixCacheTokens > 0);
   if (!parsed.ok) {
     sendError(res, parsed.status, parsed.message, 'BadRequestError');
     return;

@@ -34,6 +34,20 @@ function renderVllm(input: MetricsInput): string {
   add('kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', s.kvUsage);
   add('prompt_tokens', 'counter', 'Number of prefill tokens processed.', s.promptTokensTotal);
   add('generation_tokens', 'counter', 'Number of generation tokens processed.', s.generationTokensTotal);
+  if (s.prefixCache) {
+    add(
+      'prefix_cache_queries',
+      'counter',
+      'Prefix cache queries, in terms of number of queried tokens.',
+      s.prefixCache.queries,
+    );
+    add(
+      'prefix_cache_hits',
+      'counter',
+      'Prefix cache hits, in terms of number of cached tokens.',
+      s.prefixCache.hits,
+    );
+  }
   pushHistogram(out, 'vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.');
   out.push(input.ttft.render('vllm:time_to_first_token_seconds', labels));
   return `${out.join('\n')}\n`;
@@ -53,6 +67,8 @@ function renderSglang(input: MetricsInput): string {
   add('max_running_requests', 'gauge', 'The maximum number of running requests.', input.maxNumSeqs);
   add('prompt_tokens', 'counter', 'Number of prefill tokens processed.', s.promptTokensTotal);
   add('generation_tokens', 'counter', 'Number of generation tokens processed.', s.generationTokensTotal);
+  if (s.prefixCache)
+    add('cache_hit_rate', 'gauge', 'The prefix cache hit rate.', s.prefixCache.recentHitRate);
   pushHistogram(out, 'sglang:time_to_first_token_seconds', 'Histogram of time to first token in seconds.');
   out.push(input.ttft.render('sglang:time_to_first_token_seconds', labels));
   return `${out.join('\n')}\n`;

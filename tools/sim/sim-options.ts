@@ -46,6 +46,8 @@ export interface SimOptions {
   maxNumSeqs: number;
   /** KV usage = tokens held by running sequences / this capacity. */
   kvCapacityTokens: number;
+  /** Automatic prefix caching: an LRU of prompt blocks holding this many tokens; 0 = off (the default). */
+  prefixCacheTokens: number;
   embeddingDim: number;
   keepAliveTimeoutMs: number;
   faults: SimFaults;
@@ -87,6 +89,7 @@ export function resolveSimOptions(partial: SimOptionsInput): SimOptions {
     defaultMaxTokens: partial.defaultMaxTokens ?? 32,
     maxNumSeqs: partial.maxNumSeqs ?? 256,
     kvCapacityTokens: partial.kvCapacityTokens ?? 200_000,
+    prefixCacheTokens: partial.prefixCacheTokens ?? 0,
     embeddingDim: partial.embeddingDim ?? 8,
     keepAliveTimeoutMs: partial.keepAliveTimeoutMs ?? 5000,
     faults,
@@ -114,6 +117,7 @@ function validateSimOptions(o: SimOptions): void {
     ['prefillMsPerToken', o.prefillMsPerToken],
     ['defaultMaxTokens', o.defaultMaxTokens],
     ['keepAliveTimeoutMs', o.keepAliveTimeoutMs],
+    ['prefixCacheTokens', o.prefixCacheTokens],
   ];
   for (const [name, value] of nonNegative) {
     if (!Number.isFinite(value) || value < 0)

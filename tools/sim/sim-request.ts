@@ -1,3 +1,5 @@
+import { promptBlocks } from './sim-prefix-cache.ts';
+
 /** The three inference routes the sim serves. */
 export type InferenceKind = 'chat' | 'completion' | 'embedding';
 
@@ -13,6 +15,8 @@ export interface InferenceRequest {
   includeUsage: boolean;
   /** Embedding inputs, one string per vector. */
   inputs: string[];
+  /** Chained block hashes of the prompt text, for the prefix cache (empty unless asked for). */
+  blocks: number[];
 }
 
 export type ParseResult =
@@ -26,8 +30,16 @@ export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
-/** Parses and validates an inference body; the sim may JSON.parse (the router must not). */
-export function parseInference(kind: InferenceKind, raw: string, defaultMaxTokens: number): ParseResult {
+/**
+ * Parses and validates an inference body; the sim may JSON.parse (the router must not). `withBlocks`
+ * hashes the prompt's text for the prefix cache (sim-prefix-cache.ts).
+ */
+export function parseInference(
+  kind: InferenceKind,
+  raw: string,
+  defaultMaxTokens: number,
+  withBlocks = false,
+): ParseResult {
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -47,7 +59,7 @@ export function parseInference(kind: InferenceKind, raw: string, defaultMaxToken
     const inputs = embeddingInputs(body.input);
     if (!inputs) return fail('`input` must be a string, an array of strings or token arrays.', 'input');
     const promptTokens = inputs.reduce((sum, text) => sum + Math.max(1, estimateTokens(text.length)), 0);
-    return ok({ ...base, stream: false, promptTokens, maxTokens: 0, explicitMax: false, inputs });
+    return ok({ ...base, stream: false, promptTokens, maxTokens: 0, explicitMax: false, inputs, blocks: [] });
   }
   const promptChars = kind === 'chat' ? chatChars(body.messages) : promptCharsOf(body.prompt);
   if (promptChars === null) {
@@ -63,7 +75,8 @@ export function parseInference(kind: InferenceKind, raw: string, defaultMaxToken
   // At least one token: an engine always produces something before it can report a finish reason.
   const maxTokens = Math.max(1, typeof limit === 'number' ? limit : defaultMaxTokens);
   const promptTokens = Math.max(1, estimateTokens(promptChars));
-  return ok({ ...base, promptTokens, maxTokens, explicitMax, inputs: [] });
+  const blocks = withBlocks ? promptBlocks(promptTextOf(kind === 'chat' ? body.messages : body.prompt)) : [];
+  return ok({ ...base, promptTokens, maxTokens, explicitMax, inputs: [], blocks });
 }
 
 function ok(request: InferenceRequest): ParseResult {
@@ -93,6 +106,34 @@ function chatChars(messages: unknown): number | null {
     }
   }
   return chars;
+}
+
+/**
+ * The text an engine would tokenize, in order: each message's role and content (text parts, image URLs as
+ * they are, so one image hashes the same every time), or the completion prompt.
+ */
+function promptTextOf(prompt: unknown): string {
+  if (typeof prompt === 'string') return prompt;
+  if (!Array.isArray(prompt)) return '';
+  let text = '';
+  for (const item of prompt) {
+    if (typeof item === 'string') text += item;
+    else if (isObject(item)) {
+      text += `${String(item.role)}\n`;
+      const content = item.content;
+      if (typeof content === 'string') text += content;
+      else if (Array.isArray(content)) {
+        for (const part of content) {
+          if (!isObject(part)) continue;
+          if (typeof part.text === 'string') text += part.text;
+          else if (isObject(part.image_url) && typeof part.image_url.url === 'string')
+            text += part.image_url.url;
+        }
+      }
+      text += '\n';
+    } else text += JSON.stringify(item);
+  }
+  return text;
 }
 
 function promptCharsOf(prompt: unknown): number | null {

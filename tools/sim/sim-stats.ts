@@ -17,6 +17,9 @@ export interface SimStats {
   errorsInjected: number;
   promptTokens: number;
   generationTokens: number;
+  /** Prefix cache (`prefixCacheTokens`): prompt tokens looked up and found cached; 0 without one. */
+  prefixCacheQueries: number;
+  prefixCacheHits: number;
   /**
    * `Authorization`, headers and raw body of the last inference POST (/v1/...). Probes and scrapes do not
    * overwrite them, so a test can check what the router forwarded without racing its health checker.
@@ -63,6 +66,8 @@ export class SimCounters {
       errorsInjected: this.errorsInjected,
       promptTokens: engine.promptTokensTotal,
       generationTokens: engine.generationTokensTotal,
+      prefixCacheQueries: engine.prefixCache?.queries ?? 0,
+      prefixCacheHits: engine.prefixCache?.hits ?? 0,
       lastAuthorization: this.lastAuthorization,
       lastHeaders: this.lastHeaders ? { ...this.lastHeaders } : null,
       lastBody: this.lastBody,

@@ -90,6 +90,15 @@ export function backendColumns(sort: SortKey): Column<TopBackend>[] {
       tone: (b) => (!hasMetrics(b) ? null : b.gpu_cache >= 90 ? 'bad' : b.gpu_cache >= 70 ? 'warn' : null),
     },
     {
+      // Prefix-cache hit rate over the last minute (vLLM counters, SGLang gauge): what cache-aware buys.
+      header: 'HIT%',
+      align: 'right',
+      drop: 6,
+      min: 4,
+      max: 6,
+      value: (b) => (b.prefix_cache_hit_rate === null ? NONE : b.prefix_cache_hit_rate.toFixed(0)),
+    },
+    {
       header: mark('ttft', 'TTFT50'),
       align: 'right',
       drop: 0,

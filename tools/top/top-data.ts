@@ -35,6 +35,7 @@ const TopBackendSchema = z.object({
   comp_rpm: count,
   rpm_limit: maybe,
   gpu_cache: count,
+  prefix_cache_hit_rate: maybe,
   metrics_age_ms: maybe,
   rate_limited_until: z.string().nullable().catch(null),
   last_error: z.string().nullable().catch(null),
