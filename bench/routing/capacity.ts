@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Workload } from './fleet-spec.ts';
 import { MODEL } from './fleet-spec.ts';
 import { type Random, uniformInt } from './prng.ts';
-import { chatBody, createClientAgent, type StreamTarget, streamChat } from './stream-client.ts';
+import { chatBody, createStreamClient, type StreamTarget, streamChat } from './stream-client.ts';
 
 export interface CapacityProbe {
   /** Completions per second per backend while it was saturated. */
@@ -23,7 +23,7 @@ export async function probeCapacity(
   warmupMs: number,
   windowMs: number,
 ): Promise<CapacityProbe> {
-  const agent = createClientAgent();
+  const client = createStreamClient();
   const start = performance.now();
   const from = start + warmupMs;
   const to = from + windowMs;
@@ -36,7 +36,7 @@ export async function probeCapacity(
       const promptChars = uniformInt(random, workload.minPromptChars, workload.maxPromptChars);
       const body = chatBody(MODEL, promptChars, maxTokens, sequence++);
       const begun = performance.now();
-      const outcome = await streamChat(agent, target, body, begun, Math.max(1, to - begun + 50));
+      const outcome = await streamChat(client, target, body, begun, Math.max(1, to - begun + 50));
       const end = performance.now();
       if (outcome.error === null && end >= from && end <= to) completions[backend]!++;
     }
@@ -46,7 +46,7 @@ export async function probeCapacity(
     for (let w = 0; w < (workersPer[backend] ?? 1); w++) workers.push(worker(backend));
   });
   await Promise.all(workers);
-  agent.destroy();
+  await client.destroy();
   const perBackendRps = completions.map((count) => (count * 1000) / windowMs);
   return { perBackendRps, totalRps: perBackendRps.reduce((a, b) => a + b, 0), windowMs };
 }

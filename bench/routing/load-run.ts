@@ -1,9 +1,8 @@
-import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Arrival } from './arrivals.ts';
 import { MODEL } from './fleet-spec.ts';
 import { sharedPrefixBody } from './prefix-workload.ts';
-import { chatBody, type StreamTarget, streamChat } from './stream-client.ts';
+import { chatBody, type StreamClient, type StreamTarget, streamChat } from './stream-client.ts';
 
 /** What one request did, as the load generator recorded it. */
 export interface RequestRecord {
@@ -28,7 +27,7 @@ export interface Dispatcher {
 }
 
 export interface RunOptions {
-  readonly agent: Agent;
+  readonly client: StreamClient;
   /** After the last arrival, wait at most this long for open requests; the rest are aborted and counted. */
   readonly drainTimeoutMs: number;
   /** Called every `sampleEveryMs` while the run lasts (queue sampling). */
@@ -67,7 +66,7 @@ export async function runSchedule(
       : chatBody(MODEL, arrival.promptChars, arrival.maxTokens, arrival.index);
     const timeoutMs = Math.max(1, deadline - performance.now());
     inflight.push(
-      streamChat(options.agent, target, body, scheduled, timeoutMs).then((outcome) => {
+      streamChat(options.client, target, body, scheduled, timeoutMs).then((outcome) => {
         dispatcher.done(backend);
         lastDone = Math.max(lastDone, performance.now());
         records[arrival.index] = {

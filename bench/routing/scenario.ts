@@ -13,7 +13,7 @@ import { QueueSampler, type QueueTrace } from './queue-sampler.ts';
 import type { RouterBackendView, RouterIndexView, RouterMethods } from './router-methods.ts';
 import { RpcChild } from './rpc.ts';
 import { type RunSummary, summarise } from './run-summary.ts';
-import { createClientAgent, type StreamTarget } from './stream-client.ts';
+import { createStreamClient, type StreamTarget } from './stream-client.ts';
 import { VirtualEngine } from './virtual-engine.ts';
 
 export const ROUTER_CHILD = fileURLToPath(new URL('./router-child.ts', import.meta.url));
@@ -133,11 +133,11 @@ export async function runScenario(
   const loadgenLag = new LoopLagMonitor();
   await fleet.call('lag', {});
   if (router) await router.call('lag', {});
-  const agent = createClientAgent();
+  const client = createStreamClient();
   const combined = direct ? withDirect(schedule, direct) : schedule;
   if (direct) dispatcher = new BypassDispatcher(dispatcher, schedule.length, targets, direct.backend, oracle);
   const result = await runSchedule(combined, dispatcher, {
-    agent,
+    client,
     drainTimeoutMs: settings.drainTimeoutMs,
     onSample: sample,
     sampleEveryMs: 250,
@@ -151,7 +151,7 @@ export async function runScenario(
   const seen = router ? await router.call('view', {}) : null;
   const routerView = seen ? seen.backends : null;
   const { backends: final } = await fleet.call('stats', {});
-  agent.destroy();
+  await client.destroy();
   if (router) {
     await router.call('stop', {});
     await closeChild(router);

@@ -25,6 +25,8 @@ export interface RequestResult {
   readonly promptTokens: number;
   /** Content events that arrived in the same read as the one before (a proxy that buffers shows here). */
   readonly clumped: number;
+  /** The router's `x-llm-router-backend` answer header (which backend served it), else null. */
+  readonly backend: string | null;
 }
 
 /** Where requests go: one dispatcher (a pool sized for the load), its origin and the fixed headers. */
@@ -37,6 +39,7 @@ export interface RequestTarget {
 /** Largest non-stream body kept for its usage numbers; the rest is read and dropped. */
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 const MAX_ERROR_BYTES = 2048;
+const BACKEND_HEADER = 'x-llm-router-backend';
 
 class Cancelled extends Error {
   override readonly name = 'Cancelled';
@@ -49,6 +52,7 @@ class Cancelled extends Error {
 class LlmExchange implements Dispatcher.DispatchHandler, SseSink {
   #controller: Dispatcher.DispatchController | null = null;
   #status = 0;
+  #backend: string | null = null;
   #events: SseEvents | null = null;
   #body: Buffer[] = [];
   #bodyBytes = 0;
@@ -88,6 +92,8 @@ class LlmExchange implements Dispatcher.DispatchHandler, SseSink {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     this.#status = statusCode;
+    const backend = headers[BACKEND_HEADER];
+    this.#backend = (Array.isArray(backend) ? backend[0] : backend) ?? null;
     const type = String(headers['content-type'] ?? '');
     if (statusCode >= 200 && statusCode < 300 && type.includes('text/event-stream'))
       this.#events = new SseEvents(this);
@@ -203,6 +209,7 @@ class LlmExchange implements Dispatcher.DispatchHandler, SseSink {
       outputTokens: this.#usageOutput ?? this.#contents,
       promptTokens: this.#usagePrompt ?? this.prepared.promptTokens,
       clumped: this.#clumped,
+      backend: this.#backend,
     });
   }
 }
