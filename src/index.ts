@@ -50,6 +50,7 @@ export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts'
 export type { PoolChange } from './pool/backend-pool.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
 export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';
+export { maxInflightShare, type RuntimeTuning, statePolicyFrom } from './router/dispatch-settings-from.ts';
 export {
   type BodySource,
   type FrontDoorResult,
@@ -59,7 +60,7 @@ export {
 export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
-export type { HistoryPayload } from './router/router-views.ts';
+export type { HistoryPayload, RouterDashboard } from './router/router-views.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
 export {
