@@ -17,6 +17,8 @@ export {
   type MainConfig,
   MainConfigSchema,
   type StrategyName,
+  WorkersSchema,
+  type WorkersSetting,
 } from './config/main-config-schema.ts';
 export { type ParsedBackendFile, parseBackendFile } from './config/parse-backend-file.ts';
 export { parseMainConfig } from './config/parse-main-config.ts';

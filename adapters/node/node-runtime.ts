@@ -63,9 +63,8 @@ export function nodeRuntime(options: NodeRuntimeOptions): NodeRuntime {
     systemInfo: options.systemInfo ?? (() => processInfo()),
     log: (config) => {
       if (options.log) return options.log;
-      const file = config.log.file
-        ? (options.logFile ?? (logFile = openLogFile(config, options.configPath)))
-        : undefined;
+      if (config.log.file && !options.logFile) logFile = openLogFile(config, options.configPath);
+      const file = config.log.file ? (options.logFile ?? logFile) : null;
       consoleLog = createConsoleLogger({
         level: options.logLevel ?? config.log.level,
         ...(file ? { file } : {}),

@@ -53,7 +53,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   );
   const node = nodeRuntime({
     configPath: options.configPath,
-    ...pick(options),
+    ...pickRuntimeOptions(options),
     state: () => new MemoryRouterState(options.random ?? systemRandom),
   });
   const { router, config, log, transport, files } = await createRouter(texts, node.runtime, options);
@@ -123,7 +123,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
 }
 
 /** The options nodeRuntime takes from StartRouterOptions. */
-function pick(options: StartRouterOptions): Omit<NodeRuntimeOptions, 'state' | 'configPath'> {
+export function pickRuntimeOptions(
+  options: StartRouterOptions,
+): Omit<NodeRuntimeOptions, 'state' | 'configPath'> {
   return {
     ...(options.log ? { log: options.log } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),

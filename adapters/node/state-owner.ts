@@ -1,0 +1,171 @@
+import {
+  type AcquireResult,
+  applyStateOp,
+  type Clock,
+  type HealthTransition,
+  type Logger,
+  type RouterState,
+  type StateOp,
+  type StatePolicy,
+} from '../../src/index.ts';
+import type { StateAnswer, StateCall } from './cluster-messages.ts';
+
+export interface StateOwnerDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The live config's policy, for the releases made for a worker that died. */
+  readonly policy: () => StatePolicy;
+  /** A worker's call changed a backend's health (a passive ejection): the primary reports it. */
+  readonly onTransition: (change: HealthTransition) => void;
+}
+
+/** An attempt a worker holds: what releasing it for the worker takes. */
+interface OpenAttempt {
+  readonly model: string;
+  readonly id: string;
+  readonly chargedAt: number;
+  firstByte: boolean;
+}
+
+/**
+ * The cluster primary's side of the workers' state calls: it applies them to the one state it owns,
+ * on its own clock (every window runs on one clock), and remembers which worker holds which attempt
+ * (by lease id), so the attempts of a worker that dies are released at once, not when their leases run
+ * out. Registrations are the primary's: workers apply the same config files, and a restarted worker
+ * must not bring back a backend the primary retired or pruned.
+ */
+export class StateOwner {
+  readonly #state: RouterState;
+  readonly #deps: StateOwnerDeps;
+  readonly #open = new Map<number, Map<string, OpenAttempt>>();
+
+  constructor(state: RouterState, deps: StateOwnerDeps) {
+    this.#state = state;
+    this.#deps = deps;
+  }
+
+  /** Answers a worker's calls in order; synchronous where the state is (in memory). */
+  handle(worker: number, calls: readonly StateCall[]): StateAnswer[] | Promise<StateAnswer[]> {
+    let open = this.#open.get(worker);
+    if (!open) {
+      open = new Map();
+      this.#open.set(worker, open);
+    }
+    const answers: (StateAnswer | Promise<StateAnswer>)[] = [];
+    let async = false;
+    for (const call of calls) {
+      const answer = this.#answer(open, call);
+      if (answer instanceof Promise) async = true;
+      answers.push(answer);
+    }
+    return async ? Promise.all(answers) : (answers as StateAnswer[]);
+  }
+
+  /** Attempts the worker holds now (tests, logs). */
+  openAttempts(worker: number): number {
+    return this.#open.get(worker)?.size ?? 0;
+  }
+
+  /** The worker is gone: release every attempt it held (its clients are gone too). */
+  async workerGone(worker: number): Promise<number> {
+    const open = this.#open.get(worker);
+    this.#open.delete(worker);
+    if (!open || open.size === 0) return 0;
+    const { clock, log } = this.#deps;
+    const policy = this.#deps.policy();
+    let released = 0;
+    for (const [lease, attempt] of open) {
+      const now = clock.now();
+      try {
+        await this.#state.release({
+          model: attempt.model,
+          id: attempt.id,
+          now,
+          outcome: 'client-gone',
+          chargedAt: attempt.chargedAt,
+          sawFirstByte: attempt.firstByte,
+          lease,
+          latencyMs: now - attempt.chargedAt,
+          ttftMs: null,
+          policy,
+        });
+        released++;
+      } catch (error) {
+        log.warn('releasing a dead worker attempt failed', { backend: attempt.id, error: String(error) });
+      }
+    }
+    return released;
+  }
+
+  #answer(open: Map<string, OpenAttempt>, call: StateCall): StateAnswer | Promise<StateAnswer> {
+    try {
+      if ('acquire' in call) {
+        const request = call.acquire;
+        const result = this.#state.acquire({ ...request, now: this.#deps.clock.now() });
+        const remember = (acquired: AcquireResult): StateAnswer => {
+          if (acquired.kind === 'acquired' && acquired.lease)
+            open.set(acquired.lease.id, {
+              model: request.model,
+              id: acquired.id,
+              chargedAt: acquired.chargedAt,
+              firstByte: false,
+            });
+          return { id: call.id, ok: acquired };
+        };
+        return result instanceof Promise
+          ? result.then(remember, (error) => failed(call.id, error))
+          : remember(result);
+      }
+      if ('view' in call) {
+        const view = this.#state.view(this.#deps.clock.now());
+        return view instanceof Promise
+          ? view.then(
+              (ok) => ({ id: call.id, ok }),
+              (error) => failed(call.id, error),
+            )
+          : { id: call.id, ok: view };
+      }
+      const results = call.ops.map((op) => this.#apply(open, op));
+      return results.some((result) => result instanceof Promise)
+        ? Promise.all(results).then(
+            (ok) => ({ id: call.id, ok }),
+            (error) => failed(call.id, error),
+          )
+        : { id: call.id, ok: results };
+    } catch (error) {
+      return failed(call.id, error);
+    }
+  }
+
+  #apply(open: Map<string, OpenAttempt>, op: StateOp) {
+    switch (op.op) {
+      case 'register':
+      case 'retire':
+        return null;
+      case 'firstByte': {
+        const lease = op.attempt?.lease;
+        const attempt = lease === undefined ? undefined : open.get(lease);
+        if (attempt) attempt.firstByte = true;
+        break;
+      }
+      case 'release':
+        if (op.report.lease !== undefined) open.delete(op.report.lease);
+        break;
+      default:
+        break;
+    }
+    const now = () => this.#deps.clock.now();
+    const result = applyStateOp(this.#state, op, now);
+    if (result instanceof Promise)
+      return result.then((change) => {
+        if (change) this.#deps.onTransition(change);
+        return change;
+      });
+    if (result) this.#deps.onTransition(result);
+    return result;
+  }
+}
+
+function failed(id: number, error: unknown): StateAnswer {
+  return { id, error: error instanceof Error ? error.message : String(error) };
+}
