@@ -17,6 +17,11 @@ export interface StateOwnerDeps {
   readonly policy: () => StatePolicy;
   /** A worker's call changed a backend's health (a passive ejection): the primary reports it. */
   readonly onTransition: (change: HealthTransition) => void;
+  /**
+   * The RouterState contract suite drives windows with explicit timestamps and registers its own
+   * backends (test/contract/cluster-state.test.ts); the router never sets these.
+   */
+  readonly contract?: { readonly callerTime: true; readonly registrations: true };
 }
 
 /** An attempt a worker holds: what releasing it for the worker takes. */
@@ -101,7 +106,7 @@ export class StateOwner {
     try {
       if ('acquire' in call) {
         const request = call.acquire;
-        const result = this.#state.acquire({ ...request, now: this.#deps.clock.now() });
+        const result = this.#state.acquire({ ...request, now: this.#now(request.now) });
         const remember = (acquired: AcquireResult): StateAnswer => {
           if (acquired.kind === 'acquired' && acquired.lease)
             open.set(acquired.lease.id, {
@@ -117,7 +122,7 @@ export class StateOwner {
           : remember(result);
       }
       if ('view' in call) {
-        const view = this.#state.view(this.#deps.clock.now());
+        const view = this.#state.view(this.#now(call.view));
         return view instanceof Promise
           ? view.then(
               (ok) => ({ id: call.id, ok }),
@@ -137,11 +142,17 @@ export class StateOwner {
     }
   }
 
+  /** Windows run on this process's clock, whatever time the worker read (it anchored its own). */
+  #now(callerNow: number): number {
+    return this.#deps.contract ? callerNow : this.#deps.clock.now();
+  }
+
   #apply(open: Map<string, OpenAttempt>, op: StateOp) {
     switch (op.op) {
       case 'register':
       case 'retire':
-        return null;
+        if (!this.#deps.contract) return null;
+        break;
       case 'firstByte': {
         const lease = op.attempt?.lease;
         const attempt = lease === undefined ? undefined : open.get(lease);
@@ -154,8 +165,7 @@ export class StateOwner {
       default:
         break;
     }
-    const now = () => this.#deps.clock.now();
-    const result = applyStateOp(this.#state, op, now);
+    const result = applyStateOp(this.#state, op, (callerNow) => this.#now(callerNow));
     if (result instanceof Promise)
       return result.then((change) => {
         if (change) this.#deps.onTransition(change);
