@@ -50,6 +50,7 @@ export type { NoticeChannel, NoticeOptions, NotifierStore } from './notify/notic
 export type { NotifierSnapshot } from './notify/notifier-machine.ts';
 export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
+export { SlidingWindow } from './ratelimit/sliding-window.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
 export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';
 export { maxInflightShare, type RuntimeTuning, statePolicyFrom } from './router/dispatch-settings-from.ts';
@@ -73,7 +74,10 @@ export {
 export type {
   AcquireRequest,
   AcquireResult,
+  AttemptOutcome,
   AttemptReport,
+  BackendLiveView,
+  BlameReport,
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
@@ -81,6 +85,7 @@ export type {
   RouterState,
   StatePolicy,
   StateView,
+  StoreStatus,
 } from './state/router-state.ts';
 export { GLOBAL_SHARD, shardName } from './state/shard-name.ts';
 export { applyStateOp, type StateOp, type StateOpResult } from './state/state-ops.ts';

@@ -3,8 +3,9 @@ import {
   type ConfigTexts,
   createRouter,
   type LlmRouter,
-  type RouterState,
+  mainConfigFrom,
   statePolicyFrom,
+  systemClock,
   systemRandom,
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
@@ -20,11 +21,11 @@ import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { readConfigTexts } from './load-config.ts';
-import { nodeRuntime, processInfo } from './node-runtime.ts';
+import { type NodeTransport, nodeRuntime, processInfo } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
 import { NOTICE_FLUSH_MS, pickRuntimeOptions, type StartRouterOptions } from './start-router.ts';
 import { StateOwner } from './state-owner.ts';
-import { openStateStore, type StateStore } from './state-store.ts';
+import { forwardingLogger, openStateStore } from './state-store.ts';
 
 export interface ClusterOptions extends StartRouterOptions {
   /** Worker processes to fork (server.workers resolved). */
@@ -53,6 +54,13 @@ interface WorkerInfo {
   listening: boolean;
 }
 
+/**
+ * Attempts are leased only so the primary can tell them apart (and release a dead worker's at once);
+ * IPC loses nothing, so with the state in memory the lease is long and renewals are rare. With Redis
+ * the store's lease applies (the primary renews it there for the workers).
+ */
+const WORKER_LEASE_MS = 15 * 60_000;
+
 /** Restarts within this window count as a crash loop and back off. */
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 5000;
@@ -77,14 +85,17 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     backends: { ...started.backends },
   };
   const workers = new Map<number, WorkerInfo>();
-  let store: StateStore | null = null;
+  const storeLog = forwardingLogger(early);
+  const store = await openStateStore(mainConfigFrom(started.main, started.mainFile, options), {
+    configPath: options.configPath,
+    random: options.random ?? systemRandom,
+    clock: options.clock ?? systemClock,
+    log: storeLog,
+  });
   const node = nodeRuntime({
     configPath: options.configPath,
     ...pickRuntimeOptions(options),
-    state: (config) => {
-      store = openStateStore(config, options.random ?? systemRandom, early);
-      return store.state;
-    },
+    state: () => store.state,
     inflight: () => sum(workers, (info) => info.inflight),
     systemInfo: () => {
       const own = processInfo(`node ${process.version}, ${options.workers} workers`);
@@ -92,10 +103,17 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       return { ...own, memoryMb: Math.round(((own.memoryMb ?? 0) + rss) * 10) / 10 };
     },
   });
-  const { router, config, log, transport, files } = await createRouter(started, node.runtime, options);
-  const state = (store as StateStore | null)?.state as RouterState;
+  let created: Awaited<ReturnType<typeof createRouter<NodeTransport>>>;
+  try {
+    created = await createRouter(started, node.runtime, options);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { router, config, log, transport, files } = created;
+  storeLog.target = log;
   const logFile = node.logFile();
-  const owner = new StateOwner(state, {
+  const owner = new StateOwner(store.state, {
     clock: node.runtime.clock,
     log,
     policy: () => statePolicyFrom(router.config),
@@ -158,6 +176,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
           texts: texts as ConfigTexts,
           overrides: overridesOf(options),
           processes: options.workers,
+          leaseMs: store.leaseMs ?? WORKER_LEASE_MS,
         };
         worker.send(init);
         return;
@@ -246,7 +265,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     for (const info of workers.values()) info.worker.process.kill('SIGKILL');
     stopBackground();
     await transport.destroy();
-    await store?.close();
+    await store.close();
     await Promise.all(demoFleet.map((sim) => sim.close()));
     logFile?.close();
     throw error;
@@ -289,7 +308,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       clearTimeout(timer);
       await router.flushNotices(Math.min(graceMs, NOTICE_FLUSH_MS));
       await transport.destroy();
-      await store?.close();
+      await store.close();
       await Promise.all(demoFleet.map((sim) => sim.close()));
       logFile?.close();
     },

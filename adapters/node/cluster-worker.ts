@@ -25,11 +25,6 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-/**
- * Attempts are leased only so the primary can tell them apart (and release a dead worker's at once);
- * IPC loses nothing, so the lease is long and renewals (one per third of it) are rare.
- */
-const WORKER_LEASE_MS = 15 * 60_000;
 const BEAT_MS = 1000;
 
 /** How a worker speaks to the primary; throws once the channel is closed. */
@@ -75,7 +70,7 @@ export async function startClusterWorker(): Promise<RunningWorker> {
     });
   });
   send({ t: IPC_TAG, k: 'hello' });
-  const { texts, overrides, processes } = await init;
+  const { texts, overrides, processes, leaseMs } = await init;
 
   const stateChannel = new IpcStateChannel((calls) =>
     send({ t: IPC_TAG, k: 'state', inflight: router?.inflight ?? 0, calls }),
@@ -95,7 +90,7 @@ export async function startClusterWorker(): Promise<RunningWorker> {
         view: (now) => stateChannel.viewAll(now),
       }),
     sharedRounds: true,
-    tuning: { leaseMs: WORKER_LEASE_MS, processes },
+    tuning: { leaseMs, processes },
     // The primary notifies: it sees every health change when it applies the state call.
     notices: { channel: { offer: async () => {} } },
   });

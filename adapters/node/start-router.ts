@@ -5,8 +5,9 @@ import {
   createRouter,
   type LlmRouter,
   type Logger,
-  MemoryRouterState,
+  mainConfigFrom,
   type Random,
+  systemClock,
   systemRandom,
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
@@ -15,9 +16,10 @@ import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { readConfigTexts } from './load-config.ts';
-import { type NodeRuntimeOptions, nodeRuntime } from './node-runtime.ts';
+import { type NodeRuntimeOptions, type NodeTransport, nodeRuntime } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
 import { type HttpListeners, serveHttp } from './serve-http.ts';
+import { forwardingLogger, openStateStore } from './state-store.ts';
 
 export interface StartRouterOptions extends ConfigOverrides {
   readonly configPath: string;
@@ -51,12 +53,28 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const texts = await readConfigTexts(options.configPath, options.enabledSources, (message, fields) =>
     early.warn(message, fields),
   );
+  const storeLog = forwardingLogger(early);
+  const store = await openStateStore(mainConfigFrom(texts.main, texts.mainFile, options), {
+    configPath: options.configPath,
+    random: options.random ?? systemRandom,
+    clock: options.clock ?? systemClock,
+    log: storeLog,
+  });
   const node = nodeRuntime({
     configPath: options.configPath,
     ...pickRuntimeOptions(options),
-    state: () => new MemoryRouterState(options.random ?? systemRandom),
+    state: () => store.state,
+    ...(store.leaseMs === null ? {} : { tuning: { leaseMs: store.leaseMs } }),
   });
-  const { router, config, log, transport, files } = await createRouter(texts, node.runtime, options);
+  let created: Awaited<ReturnType<typeof createRouter<NodeTransport>>>;
+  try {
+    created = await createRouter(texts, node.runtime, options);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { router, config, log, transport, files } = created;
+  storeLog.target = log;
   const logFile = node.logFile();
 
   const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
@@ -69,6 +87,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   } catch (error) {
     logFile?.close();
     await transport.destroy();
+    await store.close();
     await Promise.all(demoFleet.map((sim) => sim.close()));
     throw error;
   }
@@ -116,6 +135,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may wait
       // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
       await transport.destroy();
+      await store.close();
       await Promise.all(demoFleet.map((sim) => sim.close()));
       logFile?.close();
     },

@@ -11,7 +11,8 @@ export function mergeViews(views: readonly StateView[]): StateView {
   if (!first) throw new Error('mergeViews needs at least one view');
   let totals: Totals = first.totals;
   for (const view of rest) totals = addTotals(totals, view.totals);
-  return { backends: views.flatMap((view) => view.backends), totals };
+  const store = views.find((view) => view.store)?.store;
+  return { backends: views.flatMap((view) => view.backends), totals, ...(store ? { store } : {}) };
 }
 
 function addTotals(a: Totals, b: Totals): Totals {

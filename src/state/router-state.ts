@@ -207,9 +207,22 @@ export interface RequestTotals {
   readonly ttftCount: number;
 }
 
+/** A state shared through a store (state.store: redis), and whether this replica reaches it now. */
+export interface StoreStatus {
+  readonly store: string;
+  /** The store did not answer in time: this replica serves on its own state, with shares of the limits. */
+  readonly degraded: boolean;
+  /** Since when (Clock.now) degraded; null when shared. */
+  readonly degradedSince: number | null;
+  /** Replicas sharing the store, as last seen. */
+  readonly replicas: number;
+}
+
 export interface StateView {
   readonly backends: readonly BackendLiveView[];
   readonly totals: RequestTotals;
+  /** Present where the state is shared through a store. */
+  readonly store?: StoreStatus;
 }
 
 /**
