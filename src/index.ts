@@ -50,7 +50,6 @@ export type { NoticeChannel, NoticeOptions, NotifierStore } from './notify/notic
 export type { NotifierSnapshot } from './notify/notifier-machine.ts';
 export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts';
 export type { PoolChange } from './pool/backend-pool.ts';
-export { SlidingWindow } from './ratelimit/sliding-window.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
 export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';
 export { maxInflightShare, type RuntimeTuning, statePolicyFrom } from './router/dispatch-settings-from.ts';

@@ -14,7 +14,6 @@ import {
   type ProbeReport,
   type Random,
   type RouterState,
-  SlidingWindow,
   type StateView,
 } from '../../src/index.ts';
 import { degradedShare } from './degraded-share.ts';
@@ -32,13 +31,47 @@ export interface RedisRouterStateOptions {
   readonly leaseMs: number;
   /** How often a degraded replica asks the store whether it is back. */
   readonly recoverEveryMs?: number;
+  /** state.timeout_ms: how long one store call may take. */
+  readonly timeoutMs: number;
   /** Heartbeat period; a replica counts as gone after three missed beats. */
   readonly heartbeatMs?: number;
 }
 
+/**
+ * This replica's own sends to a backend with an RPM limit in the last 60 s, with their tokens: after an
+ * outage they go back into Redis (which may have restarted empty) under the same members, so the window
+ * counts them once.
+ */
+class SendLog {
+  readonly #entries: { readonly token: string; readonly at: number }[] = [];
+
+  add(token: string, at: number): void {
+    this.#entries.push({ token, at });
+  }
+
+  remove(token: string): void {
+    for (let i = this.#entries.length - 1; i >= 0; i--) {
+      if (this.#entries[i]!.token !== token) continue;
+      this.#entries.splice(i, 1);
+      return;
+    }
+  }
+
+  count(now: number): number {
+    return this.recent(now).length;
+  }
+
+  recent(now: number): readonly { readonly token: string; readonly at: number }[] {
+    let expired = 0;
+    while (expired < this.#entries.length && this.#entries[expired]!.at <= now - WINDOW_MS) expired++;
+    if (expired > 0) this.#entries.splice(0, expired);
+    return this.#entries;
+  }
+}
+
 /** This replica's own use of one backend, and the shared counts it last saw. */
 interface Own {
-  readonly sends: SlidingWindow;
+  readonly sends: SendLog;
   inflight: number;
   seenAt: number;
   /** Others' sends and in-flight attempts at that moment: the shared count minus this replica's own. */
@@ -85,12 +118,14 @@ export class RedisRouterState implements RouterState {
   readonly #attempts = new Map<string, OpenAttempt>();
   /** Tokens of attempts whose request took no lease, by `id chargedAt` (their releases name none). */
   readonly #unleased = new Map<string, string[]>();
-  /** Done while degraded, for Redis once it is back: sends of finished attempts, releases of leased ones. */
-  #sendsWhileDown: { model: string; id: string; token: string; sentAt: number }[] = [];
+  /** Releases of attempts leased in Redis that ended while it was away: sent once it is back. */
   #releasesWhileDown: { model: string; id: string; token: string }[] = [];
   #seq = 0;
   #replicas = 1;
   #degradedSince: number | null = null;
+  #resyncing = false;
+  /** Until when this replica, back from degraded, also keeps to its share (see #settling). */
+  #settleUntil = Number.NEGATIVE_INFINITY;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -131,10 +166,14 @@ export class RedisRouterState implements RouterState {
     const token = `${this.#replica}.${++this.#seq}`;
     const { leaseMs, ...unleased } = request;
     if (this.#degradedSince !== null) return this.#acquireAlone(request, token);
+    const candidates = this.#settling(request.now)
+      ? request.candidates.filter((spec) => this.#withinShare(spec, request.now))
+      : request.candidates;
+    if (candidates.length === 0) return { kind: 'saturated' };
     // Ranking: the strategy over the local state, limits off (Redis judges those).
-    const ranked = this.#local.acquire({ ...unleased, candidates: request.candidates.map(withoutLimits) });
+    const ranked = this.#local.acquire({ ...unleased, candidates: candidates.map(withoutLimits) });
     const first = ranked.kind === 'acquired' ? ranked.id : null;
-    const order = rankOrder(request, first);
+    const order = rankOrder({ ...request, candidates }, first);
     let reply: Awaited<ReturnType<RedisSharedState['acquire']>>;
     try {
       reply = await this.#shared.acquire(
@@ -164,7 +203,7 @@ export class RedisRouterState implements RouterState {
       local = again.kind === 'acquired';
     }
     this.#saw(request, order, reply.counts, picked.id);
-    return this.#acquired(request, picked.id, token, { local, shared: true });
+    return this.#acquired(request, picked, token, { local, shared: true });
   }
 
   firstByte(model: string, id: string, attempt?: FirstByteTiming): void {
@@ -192,13 +231,13 @@ export class RedisRouterState implements RouterState {
     const refunded = report.outcome === 'not-sent' || report.outcome === 'withdrawn';
     if (open && own) {
       own.inflight = Math.max(0, own.inflight - 1);
-      if (refunded) own.sends.refund(report.chargedAt);
+      if (refunded) own.sends.remove(token ?? '');
     }
     if (token === undefined || !open) return this.#degradedSince === null ? null : localChange;
     if (!open.shared || this.#degradedSince !== null) {
-      if (!open.shared && !refunded)
-        this.#sendsWhileDown.push({ model: report.model, id: report.id, token, sentAt: report.chargedAt });
-      if (open.shared) this.#releasesWhileDown.push({ model: report.model, id: report.id, token });
+      // A lease in Redis (taken before the outage, or written back by a resync under way) ends there too.
+      if (open.shared || this.#resyncing)
+        this.#releasesWhileDown.push({ model: report.model, id: report.id, token });
       return localChange;
     }
     const holdMs = report.holdUntil === undefined ? 1000 : report.holdUntil - report.now;
@@ -269,7 +308,10 @@ export class RedisRouterState implements RouterState {
           const shared = await this.#shared.view(model, ids, now);
           for (const [k, record] of shared.backends.entries()) {
             const i = indices[k]!;
-            if (record) merged[i] = overlay(view.backends[i]!, record, now, shared.now);
+            if (!record) continue;
+            merged[i] = overlay(view.backends[i]!, record, now, shared.now);
+            // Views come every second (history): the others' counts a degraded replica starts from.
+            this.#seeOthers(view.backends[i]!.id, record, now, 0);
           }
         }
         return true;
@@ -294,7 +336,25 @@ export class RedisRouterState implements RouterState {
     const candidates = request.candidates.map((spec) => this.#shareOf(spec, request.now));
     const result = this.#local.acquire({ ...unleased, candidates });
     if (result.kind !== 'acquired') return result;
-    return this.#acquired(request, result.id, token, { local: true, shared: false });
+    const spec = request.candidates.find((candidate) => candidate.id === result.id);
+    return spec ? this.#acquired(request, spec, token, { local: true, shared: false }) : result;
+  }
+
+  /**
+   * Just back from degraded: other replicas may not have noticed yet, and what they do alone is not in
+   * Redis until they do. Until every replica had time to (SETTLE_MS), this one keeps to its share as
+   * well as to the shared count, so the sum stays within every limit across the switch.
+   */
+  #settling(now: number): boolean {
+    return now < this.#settleUntil;
+  }
+
+  #withinShare(spec: CandidateSpec, now: number): boolean {
+    const share = this.#shareOf(spec, now);
+    const own = this.#own.get(spec.id);
+    if (!own) return true;
+    if (share.maxConcurrency !== null && own.inflight >= share.maxConcurrency) return false;
+    return share.rpmLimit === null || own.sends.count(now) < share.rpmLimit;
   }
 
   #shareOf(spec: CandidateSpec, now: number): CandidateSpec {
@@ -320,13 +380,16 @@ export class RedisRouterState implements RouterState {
 
   #acquired(
     request: AcquireRequest,
-    id: string,
+    spec: CandidateSpec,
     token: string,
     where: { local: boolean; shared: boolean },
   ): AcquireResult {
+    const { id } = spec;
     this.#models.set(id, request.model);
     const own = this.#ownOf(id);
-    own.sends.record(request.now);
+    // Only a limited backend's sends matter when the windows are rebuilt (and an unlimited one may see
+    // thousands a second).
+    if (spec.rpmLimit !== null) own.sends.add(token, request.now);
     own.inflight++;
     this.#attempts.set(token, {
       model: request.model,
@@ -357,20 +420,23 @@ export class RedisRouterState implements RouterState {
   ): void {
     for (const [i, candidate] of order.entries()) {
       const count = counts[i];
-      if (!count) continue;
-      const own = this.#ownOf(candidate.id);
-      const mine = candidate.id === picked ? 1 : 0;
-      own.seenAt = request.now;
-      own.othersSends = Math.max(0, count.sends - own.sends.count(request.now) - mine);
-      own.othersInflight = Math.max(0, count.inflight - own.inflight - mine);
+      if (count) this.#seeOthers(candidate.id, count, request.now, candidate.id === picked ? 1 : 0);
     }
+  }
+
+  /** `mine`: this replica's send already in `count` but not yet in its own counters. */
+  #seeOthers(id: string, count: { sends: number; inflight: number }, now: number, mine: number): void {
+    const own = this.#ownOf(id);
+    own.seenAt = now;
+    own.othersSends = Math.max(0, count.sends - own.sends.count(now) - mine);
+    own.othersInflight = Math.max(0, count.inflight - own.inflight - mine);
   }
 
   #ownOf(id: string): Own {
     let own = this.#own.get(id);
     if (!own) {
       own = {
-        sends: new SlidingWindow(),
+        sends: new SendLog(),
         inflight: 0,
         seenAt: Number.NEGATIVE_INFINITY,
         othersSends: 0,
@@ -449,28 +515,46 @@ export class RedisRouterState implements RouterState {
 
   /** Back from degraded: what this replica did alone goes into Redis before it shares again. */
   async #resync(): Promise<void> {
-    const now = this.#options.now();
     const leaseMs = this.#options.leaseMs;
-    const entries = [
-      ...[...this.#attempts].map(([token, open]) => ({
-        model: open.model,
-        id: open.id,
-        token,
-        sentAt: open.chargedAt,
-        leaseMs,
-      })),
-      ...this.#sendsWhileDown.map((sent) => ({ ...sent, leaseMs: -1 })),
-    ];
-    await this.#shared.resync(entries, now);
-    for (const released of this.#releasesWhileDown)
-      await this.#shared.release(released.model, released.id, released.token, 'g', 0, 1, false, now);
-    this.#sendsWhileDown = [];
-    this.#releasesWhileDown = [];
+    // Redis may have lost everything (restarted without persistence): every send of the last minute
+    // and every open attempt of this replica go back, under their tokens (members already there stay
+    // one). Requests keep coming meanwhile (still degraded), so this repeats until nothing is new, and
+    // the switch to shared follows the last write with no await between.
+    const written = new Set<string>();
+    this.#resyncing = true;
+    try {
+      while (true) {
+        const now = this.#options.now();
+        const entries: Parameters<RedisSharedState['resync']>[0][number][] = [];
+        for (const [token, open] of this.#attempts)
+          if (!written.has(token))
+            entries.push({ model: open.model, id: open.id, token, sentAt: open.chargedAt, leaseMs });
+        for (const [id, own] of this.#own) {
+          const model = this.#models.get(id);
+          if (model === undefined) continue;
+          for (const sent of own.sends.recent(now))
+            if (!written.has(sent.token))
+              entries.push({ model, id, token: sent.token, sentAt: sent.at, leaseMs: -1 });
+        }
+        const released = this.#releasesWhileDown;
+        this.#releasesWhileDown = [];
+        if (entries.length === 0 && released.length === 0) break;
+        await this.#shared.resync(entries, now);
+        for (const entry of entries) written.add(entry.token);
+        for (const end of released)
+          await this.#shared.release(end.model, end.id, end.token, 'g', 0, 1, false, now);
+      }
+    } finally {
+      this.#resyncing = false;
+    }
+    const now = this.#options.now();
     // Attempts open now are leased in Redis from here on (renewals and releases go there).
     for (const [token, open] of this.#attempts)
       if (!open.shared) this.#attempts.set(token, { ...open, shared: true });
     const since = this.#degradedSince;
     this.#degradedSince = null;
+    this.#settleUntil =
+      now + 2 * (this.#options.recoverEveryMs ?? RECOVER_EVERY_MS) + this.#options.timeoutMs;
     this.#options.log.info('state store back: shared state resumed', {
       store: 'redis',
       degraded_ms: since === null ? 0 : now - since,

@@ -81,6 +81,7 @@ export async function openStateStore(config: MainConfig, options: StateStoreOpti
     log: options.log,
     now: () => options.clock.now(),
     leaseMs: REDIS_LEASE_MS,
+    timeoutMs,
   });
   await state.start();
   return {

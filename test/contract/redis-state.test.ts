@@ -29,6 +29,7 @@ else
           log: silentLogger,
           now: () => Date.now(),
           leaseMs: 60_000,
+          timeoutMs: 250,
         });
         await state.start();
         states.push(state);
