@@ -43,8 +43,6 @@ export type PrimaryMessage =
       readonly texts: ConfigTexts;
       readonly overrides: ConfigOverrides;
       readonly processes: number;
-      /** The lease workers take their attempts under (the store's, or one only to tell them apart). */
-      readonly leaseMs: number;
     }
   | { readonly t: typeof IPC_TAG; readonly k: 'state'; readonly answers: readonly StateAnswer[] }
   | {

@@ -54,13 +54,6 @@ interface WorkerInfo {
   listening: boolean;
 }
 
-/**
- * Attempts are leased only so the primary can tell them apart (and release a dead worker's at once);
- * IPC loses nothing, so with the state in memory the lease is long and renewals are rare. With Redis
- * the store's lease applies (the primary renews it there for the workers).
- */
-const WORKER_LEASE_MS = 15 * 60_000;
-
 /** Restarts within this window count as a crash loop and back off. */
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 5000;
@@ -176,7 +169,6 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
           texts: texts as ConfigTexts,
           overrides: overridesOf(options),
           processes: options.workers,
-          leaseMs: store.leaseMs ?? WORKER_LEASE_MS,
         };
         worker.send(init);
         return;

@@ -70,7 +70,7 @@ export async function startClusterWorker(): Promise<RunningWorker> {
     });
   });
   send({ t: IPC_TAG, k: 'hello' });
-  const { texts, overrides, processes, leaseMs } = await init;
+  const { texts, overrides, processes } = await init;
 
   const stateChannel = new IpcStateChannel((calls) =>
     send({ t: IPC_TAG, k: 'state', inflight: router?.inflight ?? 0, calls }),
@@ -90,7 +90,7 @@ export async function startClusterWorker(): Promise<RunningWorker> {
         view: (now) => stateChannel.viewAll(now),
       }),
     sharedRounds: true,
-    tuning: { leaseMs, processes },
+    tuning: { processes },
     // The primary notifies: it sees every health change when it applies the state call.
     notices: { channel: { offer: async () => {} } },
   });

@@ -27,7 +27,11 @@ export interface RedisRouterStateOptions {
   readonly log: Logger;
   /** Clock.now of the router: timers read it to stamp heartbeats. */
   readonly now: () => number;
-  /** Lease of an attempt whose request named none (the router always names one: tuning.leaseMs). */
+  /**
+   * How long Redis counts an attempt in flight without hearing from this replica: open attempts are
+   * renewed every third of it, so a replica that dies stops counting within it. A request that names its
+   * own lease (AcquireRequest.leaseMs) gets that instead, and renews it itself.
+   */
   readonly leaseMs: number;
   /** How often a degraded replica asks the store whether it is back. */
   readonly recoverEveryMs?: number;
@@ -87,6 +91,8 @@ interface OpenAttempt {
   readonly local: boolean;
   /** Leased in Redis (false: taken while degraded). */
   readonly shared: boolean;
+  /** The request named its lease and renews it (the Worker's way); others are renewed here. */
+  readonly callerLease: boolean;
   firstByte: boolean;
 }
 
@@ -124,6 +130,7 @@ export class RedisRouterState implements RouterState {
   #replicas = 1;
   #degradedSince: number | null = null;
   #resyncing = false;
+  #renewedAt = Number.NEGATIVE_INFINITY;
   /** Until when this replica, back from degraded, also keeps to its share (see #settling). */
   #settleUntil = Number.NEGATIVE_INFINITY;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -166,14 +173,20 @@ export class RedisRouterState implements RouterState {
     const token = `${this.#replica}.${++this.#seq}`;
     const { leaseMs, ...unleased } = request;
     if (this.#degradedSince !== null) return this.#acquireAlone(request, token);
-    const candidates = this.#settling(request.now)
-      ? request.candidates.filter((spec) => this.#withinShare(spec, request.now))
-      : request.candidates;
-    if (candidates.length === 0) return { kind: 'saturated' };
-    // Ranking: the strategy over the local state, limits off (Redis judges those).
-    const ranked = this.#local.acquire({ ...unleased, candidates: candidates.map(withoutLimits) });
+    // Ranking: the strategy over the local state, limits off (Redis judges those); just back from
+    // degraded, with this replica's shares as limits, so the local state takes its share atomically.
+    const settling = this.#settling(request.now);
+    const ranked = this.#local.acquire({
+      ...unleased,
+      candidates: request.candidates.map((spec) =>
+        settling ? this.#shareOf(spec, request.now) : withoutLimits(spec),
+      ),
+    });
+    if (settling && ranked.kind !== 'acquired') return ranked;
     const first = ranked.kind === 'acquired' ? ranked.id : null;
-    const order = rankOrder({ ...request, candidates }, first);
+    const order = settling
+      ? request.candidates.filter((spec) => spec.id === first)
+      : rankOrder(request, first);
     let reply: Awaited<ReturnType<RedisSharedState['acquire']>>;
     try {
       reply = await this.#shared.acquire(
@@ -207,7 +220,7 @@ export class RedisRouterState implements RouterState {
   }
 
   firstByte(model: string, id: string, attempt?: FirstByteTiming): void {
-    const open = attempt?.lease === undefined ? undefined : this.#attempts.get(attempt.lease);
+    const open = attempt && this.#openOf(id, attempt.chargedAt, attempt.lease);
     if (open) {
       if (open.firstByte || !open.local) return;
       open.firstByte = true;
@@ -215,10 +228,11 @@ export class RedisRouterState implements RouterState {
     this.#local.firstByte(model, id, attempt && { chargedAt: attempt.chargedAt, ttftMs: attempt.ttftMs });
   }
 
+  /** Leases are renewed by this state itself (#renewAll); a caller that leases renews one too. */
   async renew(model: string, lease: string, leaseMs: number, now: number): Promise<void> {
     const open = this.#attempts.get(lease);
-    if (this.#degradedSince !== null || (open && !open.shared)) return;
-    await this.#sharedCall(() => this.#shared.renew(model, open?.id ?? '', lease, leaseMs, now));
+    if (this.#degradedSince !== null || !open?.shared) return;
+    await this.#sharedCall(() => this.#shared.renew(model, new Map([[open.id, [lease]]]), leaseMs, now));
   }
 
   async release(report: AttemptReport): Promise<HealthTransition | null> {
@@ -342,19 +356,11 @@ export class RedisRouterState implements RouterState {
 
   /**
    * Just back from degraded: other replicas may not have noticed yet, and what they do alone is not in
-   * Redis until they do. Until every replica had time to (SETTLE_MS), this one keeps to its share as
-   * well as to the shared count, so the sum stays within every limit across the switch.
+   * Redis until they do. Until every replica had time to (two recovery periods), this one keeps to its
+   * share as well as to the shared count, so the sum stays within every limit across the switch.
    */
   #settling(now: number): boolean {
     return now < this.#settleUntil;
-  }
-
-  #withinShare(spec: CandidateSpec, now: number): boolean {
-    const share = this.#shareOf(spec, now);
-    const own = this.#own.get(spec.id);
-    if (!own) return true;
-    if (share.maxConcurrency !== null && own.inflight >= share.maxConcurrency) return false;
-    return share.rpmLimit === null || own.sends.count(now) < share.rpmLimit;
   }
 
   #shareOf(spec: CandidateSpec, now: number): CandidateSpec {
@@ -396,6 +402,7 @@ export class RedisRouterState implements RouterState {
       id,
       chargedAt: request.now,
       firstByte: false,
+      callerLease: request.leaseMs !== undefined,
       ...where,
     });
     if (request.leaseMs === undefined) {
@@ -461,6 +468,13 @@ export class RedisRouterState implements RouterState {
     });
   }
 
+  /** The open attempt a call names: by its lease, or by backend and acquire time when it has none. */
+  #openOf(id: string, chargedAt: number, lease: string | undefined): OpenAttempt | undefined {
+    if (lease !== undefined) return this.#attempts.get(lease);
+    const token = this.#unleased.get(`${id} ${chargedAt}`)?.[0];
+    return token === undefined ? undefined : this.#attempts.get(token);
+  }
+
   #takeUnleased(id: string, chargedAt: number): string | undefined {
     const key = `${id} ${chargedAt}`;
     const tokens = this.#unleased.get(key);
@@ -502,15 +516,38 @@ export class RedisRouterState implements RouterState {
   async #beat(): Promise<void> {
     const heartbeatMs = this.#options.heartbeatMs ?? HEARTBEAT_MS;
     try {
-      const replicas = await this.#shared.heartbeat(this.#replica, heartbeatMs * 3, this.#options.now());
-      this.#replicas = Math.max(1, replicas);
+      const now = this.#options.now();
+      const replicas = Math.max(1, await this.#shared.heartbeat(this.#replica, heartbeatMs * 3, now));
+      // A Redis back from an outage (maybe empty) counts only the replicas that noticed so far: the
+      // shares keep the count from before until the others had time to beat again.
+      const recovering = this.#degradedSince !== null || this.#settling(now);
+      this.#replicas = recovering ? Math.max(this.#replicas, replicas) : replicas;
       if (this.#degradedSince !== null) await this.#resync();
+      else if (now - this.#renewedAt >= this.#options.leaseMs / 3) await this.#renewAll(now);
     } catch (error) {
       if (this.#degradedSince === null) this.#degrade(error);
       else this.#schedule(this.#options.recoverEveryMs ?? RECOVER_EVERY_MS);
       return;
     }
     this.#schedule(heartbeatMs);
+  }
+
+  /**
+   * Every open attempt's lease, renewed here in one call per model rather than by each attempt (a
+   * timer per attempt costs more than the call): an attempt outlives its lease only when this replica
+   * stops beating, i.e. is gone.
+   */
+  async #renewAll(now: number): Promise<void> {
+    this.#renewedAt = now;
+    const byModel = new Map<string, Map<string, string[]>>();
+    for (const [token, open] of this.#attempts) {
+      if (!open.shared || open.callerLease) continue;
+      let ids = byModel.get(open.model);
+      if (!ids) byModel.set(open.model, (ids = new Map()));
+      ids.set(open.id, [...(ids.get(open.id) ?? []), token]);
+    }
+    for (const [model, tokens] of byModel)
+      await this.#shared.renew(model, tokens, this.#options.leaseMs, now);
   }
 
   /** Back from degraded: what this replica did alone goes into Redis before it shares again. */

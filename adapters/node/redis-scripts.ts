@@ -217,10 +217,22 @@ end
 return now
 `;
 
-/** KEYS: l. ARGV: mode now token leaseMs. Pushes a held lease's expiry (never shortens it). */
+/**
+ * KEYS: l1..ln (one model's backends). ARGV: mode now leaseMs, then per key: how many tokens, the tokens.
+ * Pushes held leases' expiry to now + leaseMs (never shortens one, never brings back an expired one).
+ */
 export const RENEW = `${PRELUDE}
-redis.call('ZADD', KEYS[1], 'XX', 'GT', now + tonumber(ARGV[4]), ARGV[3])
-keep(KEYS[1], tonumber(ARGV[4]) + WINDOW)
+local leaseMs = tonumber(ARGV[3])
+local at = 4
+for i = 1, #KEYS do
+  local k = tonumber(ARGV[at])
+  at = at + 1
+  for j = 1, k do
+    redis.call('ZADD', KEYS[i], 'XX', 'GT', now + leaseMs, ARGV[at])
+    at = at + 1
+  end
+  keep(KEYS[i], leaseMs + WINDOW)
+end
 return now
 `;
 

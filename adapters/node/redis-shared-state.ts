@@ -175,8 +175,21 @@ export class RedisSharedState {
     await this.#run(SCRIPTS.retire, keys, [this.#mode, now, ids.length, ...ids]);
   }
 
-  async renew(model: string, id: string, token: string, leaseMs: number, now: number): Promise<void> {
-    await this.#run(SCRIPTS.renew, [this.#key(model, 'l', id)], [this.#mode, now, token, leaseMs]);
+  /** Pushes the leases of one model's open attempts (tokens by backend id) to now + leaseMs. */
+  async renew(
+    model: string,
+    tokens: ReadonlyMap<string, readonly string[]>,
+    leaseMs: number,
+    now: number,
+  ): Promise<void> {
+    if (tokens.size === 0) return;
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.#mode, now, leaseMs];
+    for (const [id, list] of tokens) {
+      keys.push(this.#key(model, 'l', id));
+      args.push(list.length, ...list);
+    }
+    await this.#run(SCRIPTS.renew, keys, args);
   }
 
   /** The shared record of each backend of one model (null where Redis has none), and the script's now. */

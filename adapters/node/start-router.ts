@@ -64,7 +64,6 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     configPath: options.configPath,
     ...pickRuntimeOptions(options),
     state: () => store.state,
-    ...(store.leaseMs === null ? {} : { tuning: { leaseMs: store.leaseMs } }),
   });
   let created: Awaited<ReturnType<typeof createRouter<NodeTransport>>>;
   try {

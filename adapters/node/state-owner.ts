@@ -24,25 +24,34 @@ export interface StateOwnerDeps {
   readonly contract?: { readonly callerTime: true; readonly registrations: true };
 }
 
-/** An attempt a worker holds: what releasing it for the worker takes. */
-interface OpenAttempt {
+/**
+ * The attempts a worker holds, by backend and acquire time (what its release names): how many, and how
+ * many of them saw their first byte. Two attempts on one backend in one millisecond share an entry.
+ */
+interface OpenAttempts {
   readonly model: string;
   readonly id: string;
   readonly chargedAt: number;
-  firstByte: boolean;
+  count: number;
+  firstBytes: number;
 }
+
+type Ledger = Map<string, OpenAttempts>;
+
+const keyOf = (id: string, chargedAt: number) => `${chargedAt} ${id}`;
 
 /**
  * The cluster primary's side of the workers' state calls: it applies them to the one state it owns,
- * on its own clock (every window runs on one clock), and remembers which worker holds which attempt
- * (by lease id), so the attempts of a worker that dies are released at once, not when their leases run
- * out. Registrations are the primary's: workers apply the same config files, and a restarted worker
+ * on its own clock (every window runs on one clock), and keeps a ledger of the attempts each worker
+ * holds (from the acquires it answered and the first bytes and releases it applied), so the attempts
+ * of a worker that dies are released at once. Nothing is leased: IPC loses no call while both ends
+ * live. Registrations are the primary's: workers apply the same config files, and a restarted worker
  * must not bring back a backend the primary retired or pruned.
  */
 export class StateOwner {
   readonly #state: RouterState;
   readonly #deps: StateOwnerDeps;
-  readonly #open = new Map<number, Map<string, OpenAttempt>>();
+  readonly #open = new Map<number, Ledger>();
 
   constructor(state: RouterState, deps: StateOwnerDeps) {
     this.#state = state;
@@ -53,7 +62,7 @@ export class StateOwner {
   handle(worker: number, calls: readonly StateCall[]): StateAnswer[] | Promise<StateAnswer[]> {
     let open = this.#open.get(worker);
     if (!open) {
-      open = new Map();
+      open = new Map() as Ledger;
       this.#open.set(worker, open);
     }
     const answers: (StateAnswer | Promise<StateAnswer>)[] = [];
@@ -68,7 +77,9 @@ export class StateOwner {
 
   /** Attempts the worker holds now (tests, logs). */
   openAttempts(worker: number): number {
-    return this.#open.get(worker)?.size ?? 0;
+    let count = 0;
+    for (const entry of this.#open.get(worker)?.values() ?? []) count += entry.count;
+    return count;
   }
 
   /** The worker is gone: release every attempt it held (its clients are gone too). */
@@ -79,42 +90,49 @@ export class StateOwner {
     const { clock, log } = this.#deps;
     const policy = this.#deps.policy();
     let released = 0;
-    for (const [lease, attempt] of open) {
-      const now = clock.now();
-      try {
-        await this.#state.release({
-          model: attempt.model,
-          id: attempt.id,
-          now,
-          outcome: 'client-gone',
-          chargedAt: attempt.chargedAt,
-          sawFirstByte: attempt.firstByte,
-          lease,
-          latencyMs: now - attempt.chargedAt,
-          ttftMs: null,
-          policy,
-        });
-        released++;
-      } catch (error) {
-        log.warn('releasing a dead worker attempt failed', { backend: attempt.id, error: String(error) });
+    for (const attempts of open.values()) {
+      for (let i = 0; i < attempts.count; i++) {
+        const now = clock.now();
+        try {
+          await this.#state.release({
+            model: attempts.model,
+            id: attempts.id,
+            now,
+            outcome: 'client-gone',
+            chargedAt: attempts.chargedAt,
+            sawFirstByte: i < attempts.firstBytes,
+            latencyMs: now - attempts.chargedAt,
+            ttftMs: null,
+            policy,
+          });
+          released++;
+        } catch (error) {
+          log.warn('releasing a dead worker attempt failed', { backend: attempts.id, error: String(error) });
+        }
       }
     }
     return released;
   }
 
-  #answer(open: Map<string, OpenAttempt>, call: StateCall): StateAnswer | Promise<StateAnswer> {
+  #answer(open: Ledger, call: StateCall): StateAnswer | Promise<StateAnswer> {
     try {
       if ('acquire' in call) {
         const request = call.acquire;
         const result = this.#state.acquire({ ...request, now: this.#now(request.now) });
         const remember = (acquired: AcquireResult): StateAnswer => {
-          if (acquired.kind === 'acquired' && acquired.lease)
-            open.set(acquired.lease.id, {
-              model: request.model,
-              id: acquired.id,
-              chargedAt: acquired.chargedAt,
-              firstByte: false,
-            });
+          if (acquired.kind === 'acquired') {
+            const key = keyOf(acquired.id, acquired.chargedAt);
+            const entry = open.get(key);
+            if (entry) entry.count++;
+            else
+              open.set(key, {
+                model: request.model,
+                id: acquired.id,
+                chargedAt: acquired.chargedAt,
+                count: 1,
+                firstBytes: 0,
+              });
+          }
           return { id: call.id, ok: acquired };
         };
         return result instanceof Promise
@@ -147,21 +165,26 @@ export class StateOwner {
     return this.#deps.contract ? callerNow : this.#deps.clock.now();
   }
 
-  #apply(open: Map<string, OpenAttempt>, op: StateOp) {
+  #apply(open: Ledger, op: StateOp) {
     switch (op.op) {
       case 'register':
       case 'retire':
         if (!this.#deps.contract) return null;
         break;
       case 'firstByte': {
-        const lease = op.attempt?.lease;
-        const attempt = lease === undefined ? undefined : open.get(lease);
-        if (attempt) attempt.firstByte = true;
+        const entry = op.attempt && open.get(keyOf(op.id, op.attempt.chargedAt));
+        if (entry && entry.firstBytes < entry.count) entry.firstBytes++;
         break;
       }
-      case 'release':
-        if (op.report.lease !== undefined) open.delete(op.report.lease);
+      case 'release': {
+        const key = keyOf(op.report.id, op.report.chargedAt);
+        const entry = open.get(key);
+        if (!entry) break;
+        entry.count--;
+        if (op.report.sawFirstByte && entry.firstBytes > 0) entry.firstBytes--;
+        if (entry.count === 0) open.delete(key);
         break;
+      }
       default:
         break;
     }

@@ -15,11 +15,6 @@ import { RedisSharedState } from './redis-shared-state.ts';
 /** The router's state as configured (state.store), and how to let go of it at shutdown. */
 export interface StateStore {
   readonly state: RouterState;
-  /**
-   * The lease attempts must hold (tuning.leaseMs): Redis counts an attempt in flight only while its
-   * lease lives, so a replica that dies stops counting within it. Null in memory (nothing is lost).
-   */
-  readonly leaseMs: number | null;
   close(): Promise<void>;
 }
 
@@ -43,7 +38,7 @@ export interface StateStoreOptions {
   readonly log: Logger;
 }
 
-/** Attempt lease with a shared store: renewed every 10 s while the attempt runs. */
+/** How long Redis counts an attempt of a replica it no longer hears from (renewed every 10 s). */
 export const REDIS_LEASE_MS = 30_000;
 
 /**
@@ -53,7 +48,7 @@ export const REDIS_LEASE_MS = 30_000;
  */
 export async function openStateStore(config: MainConfig, options: StateStoreOptions): Promise<StateStore> {
   if (config.state.store === 'memory')
-    return { state: new MemoryRouterState(options.random), leaseMs: null, close: async () => {} };
+    return { state: new MemoryRouterState(options.random), close: async () => {} };
   const url = resolveSecret(config.state.url, (name) => process.env[name]);
   if ('error' in url) throw new ConfigError(options.configPath, [`state.url: ${url.error}`]);
   if (!/^rediss?:\/\//.test(url.value))
@@ -86,7 +81,6 @@ export async function openStateStore(config: MainConfig, options: StateStoreOpti
   await state.start();
   return {
     state,
-    leaseMs: REDIS_LEASE_MS,
     async close() {
       await state.close();
       client.disconnect();
