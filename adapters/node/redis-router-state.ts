@@ -542,8 +542,8 @@ export class RedisRouterState implements RouterState {
     const byModel = new Map<string, Map<string, string[]>>();
     for (const [token, open] of this.#attempts) {
       if (!open.shared || open.callerLease) continue;
-      let ids = byModel.get(open.model);
-      if (!ids) byModel.set(open.model, (ids = new Map()));
+      const ids = byModel.get(open.model) ?? new Map<string, string[]>();
+      byModel.set(open.model, ids);
       ids.set(open.id, [...(ids.get(open.id) ?? []), token]);
     }
     for (const [model, tokens] of byModel)
