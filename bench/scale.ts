@@ -29,7 +29,7 @@ import { ForeignLoad } from './lib/system-cpu.ts';
 import { fmt, printTable, signed, verdict } from './lib/table.ts';
 import { startFleet } from './lib/targets.ts';
 
-const NAMES = ['one', 'workers2', 'redis2'] as const;
+const NAMES = ['one', 'split2', 'workers2', 'redis2'] as const;
 type Name = (typeof NAMES)[number];
 
 const { values } = parseArgs({
@@ -139,6 +139,18 @@ async function router(name: string, options: { workers?: number; redisUrl?: stri
 }
 
 async function startTarget(name: Name): Promise<ScaleTarget> {
+  if (name === 'split2') {
+    const replicas = [
+      (await router('split-a', {})) as Child & { url: string },
+      (await router('split-b', {})) as Child & { url: string },
+    ];
+    return {
+      name,
+      urls: replicas.map((replica) => replica.url),
+      routerCpu: () => replicas.reduce((sum, replica) => sum + cpuMicros(replica.pid), 0),
+      storeCpu: () => 0,
+    };
+  }
   if (name === 'one' || name === 'workers2') {
     const child = (await router(name, { workers: name === 'one' ? 1 : 2 })) as Child & { url: string };
     return { name, urls: [child.url], routerCpu: () => treeCpuMicros(child.pid), storeCpu: () => 0 };
