@@ -1,14 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
-import {
-  type ConfigTexts,
-  createRouter,
-  type LlmRouter,
-  mainConfigFrom,
-  statePolicyFrom,
-  systemClock,
-  systemRandom,
-} from '../../src/index.ts';
+import { type ConfigTexts, type LlmRouter, statePolicyFrom } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
+import { bootRouter } from './boot-router.ts';
 import {
   IPC_TAG,
   isOurs,
@@ -17,15 +10,12 @@ import {
   type WorkerMessage,
 } from './cluster-messages.ts';
 import { ConfigReloader } from './config-reloader.ts';
-import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
-import { readConfigTexts } from './load-config.ts';
-import { type NodeTransport, nodeRuntime, processInfo } from './node-runtime.ts';
+import { processInfo } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
-import { NOTICE_FLUSH_MS, pickRuntimeOptions, type StartRouterOptions } from './start-router.ts';
+import { NOTICE_FLUSH_MS, type StartRouterOptions } from './start-router.ts';
 import { StateOwner } from './state-owner.ts';
-import { forwardingLogger, openStateStore } from './state-store.ts';
 
 export interface ClusterOptions extends StartRouterOptions {
   /** Worker processes to fork (server.workers resolved). */
@@ -68,27 +58,17 @@ const EXIT_MARGIN_MS = 5000;
  * released at once and is started again.
  */
 export async function startClusterPrimary(options: ClusterOptions): Promise<RunningCluster> {
-  const early = options.log ?? createConsoleLogger({ level: options.logLevel ?? 'info' });
-  const started = await readConfigTexts(options.configPath, options.enabledSources, (message, fields) =>
-    early.warn(message, fields),
-  );
-  // The texts as last applied: a worker (re)started later begins from these.
-  const texts: { mainFile: string; main: string; backends: Record<string, string> } = {
-    ...started,
-    backends: { ...started.backends },
-  };
   const workers = new Map<number, WorkerInfo>();
-  const storeLog = forwardingLogger(early);
-  const store = await openStateStore(mainConfigFrom(started.main, started.mainFile, options), {
-    configPath: options.configPath,
-    random: options.random ?? systemRandom,
-    clock: options.clock ?? systemClock,
-    log: storeLog,
-  });
-  const node = nodeRuntime({
-    configPath: options.configPath,
-    ...pickRuntimeOptions(options),
-    state: () => store.state,
+  const {
+    router,
+    config,
+    log,
+    transport,
+    files,
+    store,
+    node,
+    texts: started,
+  } = await bootRouter(options, {
     inflight: () => sum(workers, (info) => info.inflight),
     systemInfo: () => {
       const own = processInfo(`node ${process.version}, ${options.workers} workers`);
@@ -96,15 +76,11 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       return { ...own, memoryMb: Math.round(((own.memoryMb ?? 0) + rss) * 10) / 10 };
     },
   });
-  let created: Awaited<ReturnType<typeof createRouter<NodeTransport>>>;
-  try {
-    created = await createRouter(started, node.runtime, options);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const { router, config, log, transport, files } = created;
-  storeLog.target = log;
+  // The texts as last applied: a worker (re)started later begins from these.
+  const texts: { mainFile: string; main: string; backends: Record<string, string> } = {
+    ...started,
+    backends: { ...started.backends },
+  };
   const logFile = node.logFile();
   const owner = new StateOwner(store.state, {
     clock: node.runtime.clock,

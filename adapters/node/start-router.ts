@@ -2,24 +2,17 @@ import {
   type Clock,
   ConfigError,
   type ConfigOverrides,
-  createRouter,
   type LlmRouter,
   type Logger,
-  mainConfigFrom,
   type Random,
-  systemClock,
-  systemRandom,
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
+import { bootRouter } from './boot-router.ts';
 import { ConfigReloader } from './config-reloader.ts';
-import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
-import { readConfigTexts } from './load-config.ts';
-import { type NodeRuntimeOptions, type NodeTransport, nodeRuntime } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
 import { type HttpListeners, serveHttp } from './serve-http.ts';
-import { forwardingLogger, openStateStore } from './state-store.ts';
 
 export interface StartRouterOptions extends ConfigOverrides {
   readonly configPath: string;
@@ -49,31 +42,7 @@ export const NOTICE_FLUSH_MS = 2000;
 
 /** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
-  const early = options.log ?? createConsoleLogger({ level: options.logLevel ?? 'info' });
-  const texts = await readConfigTexts(options.configPath, options.enabledSources, (message, fields) =>
-    early.warn(message, fields),
-  );
-  const storeLog = forwardingLogger(early);
-  const store = await openStateStore(mainConfigFrom(texts.main, texts.mainFile, options), {
-    configPath: options.configPath,
-    random: options.random ?? systemRandom,
-    clock: options.clock ?? systemClock,
-    log: storeLog,
-  });
-  const node = nodeRuntime({
-    configPath: options.configPath,
-    ...pickRuntimeOptions(options),
-    state: () => store.state,
-  });
-  let created: Awaited<ReturnType<typeof createRouter<NodeTransport>>>;
-  try {
-    created = await createRouter(texts, node.runtime, options);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const { router, config, log, transport, files } = created;
-  storeLog.target = log;
+  const { router, config, log, transport, files, store, node } = await bootRouter(options);
   const logFile = node.logFile();
 
   const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
@@ -138,18 +107,6 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       await Promise.all(demoFleet.map((sim) => sim.close()));
       logFile?.close();
     },
-  };
-}
-
-/** The options nodeRuntime takes from StartRouterOptions. */
-export function pickRuntimeOptions(
-  options: StartRouterOptions,
-): Omit<NodeRuntimeOptions, 'state' | 'configPath'> {
-  return {
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.random ? { random: options.random } : {}),
   };
 }
 

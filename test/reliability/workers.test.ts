@@ -76,7 +76,8 @@ describe('server.workers: 2 (Node cluster, the real process)', () => {
     concurrency = trackConcurrency(concSim);
     const port = await freePort();
     dir = await writeConfigDir({
-      main: { server: { workers: 2, shutdown_grace: 10 }, log: { level: 'warn' } },
+      // Info: the supervisor's "listening" line, logged once every worker listens.
+      main: { server: { workers: 2, shutdown_grace: 10 }, log: { level: 'info' } },
       backends: [
         { model_name: 'rpm', api_base: rpmSim, rpm_limit: 5 },
         { model_name: 'conc', api_base: concSim, max_concurrency: 2 },
@@ -87,7 +88,9 @@ describe('server.workers: 2 (Node cluster, the real process)', () => {
     url = `http://127.0.0.1:${port}`;
     const ready = await answers200(url, '/ready', 30_000);
     expect(ready, `router did not become ready; stderr:\n${proc.stderr()}`).toBe(true);
-  }, 40_000);
+    // The first worker serves the port before the second listens (a loaded machine compiles slowly).
+    expect(await waitFor(() => proc.stderr().includes('llm-router listening'), 30_000, 20)).toBe(true);
+  }, 70_000);
 
   afterAll(async () => {
     concurrency?.stop();
