@@ -17,7 +17,7 @@ import { writeResult } from './lib/results.ts';
 import { BENCH_BACKEND_FILE, routerConfigTexts } from './lib/router-config.ts';
 import { type Summary, summarize } from './lib/stats.ts';
 import { ForeignLoad } from './lib/system-cpu.ts';
-import { fmt, printTable, signed } from './lib/table.ts';
+import { fmt, printTable, signed, verdict } from './lib/table.ts';
 import { startFleet } from './lib/targets.ts';
 
 const { values } = parseArgs({
@@ -107,6 +107,11 @@ try {
     ['target', 'p50', 'p99', 'added p50', 'added p99', 'vs node p50', 'vs node p99', 'DO calls/req'],
     rows,
   );
+  const fewCalls = callsPerRequest <= 2;
+  process.stdout.write(
+    `\n${verdict(fewCalls, `Durable Object round trips per request ${fmt(callsPerRequest, 2)} (target <= 2: acquire; first byte, release and record in one batch)`)}\n`,
+  );
+  if (!fewCalls) exitCode = 1;
   const result = writeResult('worker', {
     requests,
     warmup,

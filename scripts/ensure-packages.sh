@@ -4,7 +4,7 @@
 # gets the command to run. CHROMIUM_PATH points the browser tests at another Chromium/Chrome binary.
 set -eu
 
-PACKAGES="chromium:${CHROMIUM_PATH:-/usr/bin/chromium} openssh-server:/usr/sbin/sshd prometheus:/usr/bin/promtool tmux:/usr/bin/tmux"
+PACKAGES="chromium:${CHROMIUM_PATH:-/usr/bin/chromium} openssh-server:/usr/sbin/sshd prometheus:/usr/bin/promtool tmux:/usr/bin/tmux redis-server:/usr/bin/redis-server"
 
 if [ -n "${CHROMIUM_PATH:-}" ] && [ ! -x "$CHROMIUM_PATH" ]; then
   echo "ensure-packages: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file" >&2

@@ -17,6 +17,8 @@ export {
   type MainConfig,
   MainConfigSchema,
   type StrategyName,
+  WorkersSchema,
+  type WorkersSetting,
 } from './config/main-config-schema.ts';
 export { type ParsedBackendFile, parseBackendFile } from './config/parse-backend-file.ts';
 export { parseMainConfig } from './config/parse-main-config.ts';
@@ -51,6 +53,7 @@ export { type Backend, metricsUrlOf, normaliseApiBase } from './pool/backend.ts'
 export type { PoolChange } from './pool/backend-pool.ts';
 export { BACKGROUND_TASKS, type BackgroundTask, type TaskFilter } from './router/background.ts';
 export { type CreatedRouter, createRouter, type RouterRuntime } from './router/create-router.ts';
+export { maxInflightShare, type RuntimeTuning, statePolicyFrom } from './router/dispatch-settings-from.ts';
 export {
   type BodySource,
   type FrontDoorResult,
@@ -60,7 +63,7 @@ export {
 export type { HealthListener, Readiness } from './router/health-rounds.ts';
 export { LlmRouter } from './router/llm-router.ts';
 export type { LlmRouterDeps } from './router/router-parts.ts';
-export type { HistoryPayload } from './router/router-views.ts';
+export type { HistoryPayload, RouterDashboard } from './router/router-views.ts';
 export type { Affinity } from './routing/affinity.ts';
 export { MemoryRouterState } from './state/memory-router-state.ts';
 export { mergeViews } from './state/merge-views.ts';
@@ -72,7 +75,10 @@ export {
 export type {
   AcquireRequest,
   AcquireResult,
+  AttemptOutcome,
   AttemptReport,
+  BackendLiveView,
+  BlameReport,
   ClientRequestRecord,
   FirstByteTiming,
   HealthTransition,
@@ -81,6 +87,7 @@ export type {
   RouterState,
   StatePolicy,
   StateView,
+  StoreStatus,
 } from './state/router-state.ts';
 export { GLOBAL_SHARD, shardName } from './state/shard-name.ts';
 export { applyStateOp, type StateOp, type StateOpResult } from './state/state-ops.ts';

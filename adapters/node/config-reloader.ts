@@ -25,6 +25,15 @@ export interface ConfigReloaderOptions {
   /** Called after a valid config.yaml was applied (e.g. to change the log level). */
   readonly onMainConfig?: (config: MainConfig) => void;
   /**
+   * Called with each text once applied, config.yaml's or a backend file's (null: gone): the cluster
+   * primary sends them on to its workers, which apply them the same way (liveConfigFrom, then the
+   * backend file).
+   */
+  readonly onApplied?: {
+    main(text: string): void;
+    backendFile(path: string, text: string | null): void;
+  };
+  /**
    * Editors write files in bursts: a watched change applies this long after the last event, a polled
    * one only once two reads this far apart agree.
    */
@@ -59,6 +68,24 @@ async function readMainText(path: string): Promise<string | null> {
   return readFile(path, 'utf8').catch(() => null);
 }
 
+/**
+ * What a running process applies of a reloaded config.yaml: everything but what it cannot change
+ * (where it listens, its HTTP client pools); the rest of RESTART_ONLY is read once at start anyway.
+ */
+export function liveConfigFrom(next: MainConfig, started: MainConfig): MainConfig {
+  return {
+    ...next,
+    server: {
+      ...next.server,
+      host: started.server.host,
+      port: started.server.port,
+      workers: started.server.workers,
+    },
+    http_client: started.http_client,
+    state: started.state,
+  };
+}
+
 /** Settings a running process cannot change: logged when a reload touches them. */
 const RESTART_ONLY: ReadonlyArray<[string, (c: MainConfig) => unknown]> = [
   ['server.host', (c) => c.server.host],
@@ -71,6 +98,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: MainConfig) => unknown]> = [
     (c) => JSON.stringify({ ...c.log, level: undefined }),
   ],
   ['http_client', (c) => JSON.stringify(c.http_client)],
+  ['server.workers', (c) => c.server.workers],
+  ['state', (c) => JSON.stringify(c.state)],
 ];
 
 /**
@@ -262,6 +291,7 @@ export class ConfigReloader {
     this.#texts.set(path, loaded.text);
     for (const warning of loaded.warnings) log.warn(warning);
     const change = await router.applyBackendFile(path, loaded.text === null ? null : loaded.backends, false);
+    this.#options.onApplied?.backendFile(path, loaded.text);
     log.info('backend file reloaded', {
       file: path,
       added: change.added.length,
@@ -283,11 +313,7 @@ export class ConfigReloader {
     let next: MainConfig;
     try {
       next = mainConfigFrom(text, configPath, this.#options.overrides);
-      const applied = {
-        ...next,
-        server: { ...next.server, host: before.server.host, port: before.server.port },
-        http_client: before.http_client,
-      };
+      const applied = liveConfigFrom(next, before);
       router.updateConfig(applied);
       this.#config = applied;
     } catch (error) {
@@ -299,6 +325,7 @@ export class ConfigReloader {
       if (read(before) !== read(next)) log.warn('setting changed but needs a restart to apply', { key });
     }
     this.#options.onMainConfig?.(next);
+    this.#options.onApplied?.main(text);
     log.info('config.yaml reloaded', { file: configPath, strategy: next.routing.strategy });
     // Keys removed by an edit open the router as surely as none at start-up.
     if (before.server.api_keys.length > 0) warnIfExposed(this.#config, log);

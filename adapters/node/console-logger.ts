@@ -9,6 +9,8 @@ export interface ConsoleLoggerOptions {
   readonly write?: (line: string) => void;
   /** log.file: every line also goes here as JSON, whatever the console format. */
   readonly file?: { write(line: string): void };
+  /** Fields added to every line (a cluster worker's number). */
+  readonly fields?: LogFields;
 }
 
 /**
@@ -20,8 +22,10 @@ export function createConsoleLogger(
 ): Logger & { setLevel(level: LogLevel): void } {
   let threshold = ORDER[options.level];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+  const always = options.fields;
+  const emit = (level: LogLevel, message: string, given?: LogFields) => {
     if (ORDER[level] < threshold) return;
+    const fields = always ? { ...always, ...given } : given;
     const time = new Date().toISOString();
     const json = options.json || options.file ? JSON.stringify({ time, level, msg: message, ...fields }) : '';
     options.file?.write(json);

@@ -17,6 +17,10 @@ export interface RouterConfigOptions {
   readonly strategy?: string;
   /** `monitor.collect_interval` in seconds (default: the router's). */
   readonly collectInterval?: number;
+  /** `server.workers` (default 1). */
+  readonly workers?: number;
+  /** `state.store: redis` at this URL (default: memory). */
+  readonly redisUrl?: string;
 }
 
 /**
@@ -49,6 +53,10 @@ export function routerConfigTexts(
     'server:',
     '  host: "127.0.0.1"',
     '  max_body_mb: 64',
+    ...(options.workers === undefined ? [] : [`  workers: ${options.workers}`]),
+    ...(options.redisUrl === undefined
+      ? []
+      : ['state:', '  store: "redis"', `  url: "${options.redisUrl}"`, '  key_prefix: "bench:"']),
     'routing:',
     `  strategy: "${options.strategy ?? 'simple-shuffle'}"`,
     '  num_retries: 3',

@@ -37,7 +37,18 @@ function renderMeta(system) {
   if (system.version) parts.push(`v${system.version}`);
   if (system.runtime) parts.push(system.runtime);
   if (system.strategy) parts.push(`strategy: ${system.strategy}`);
+  // state.store: redis. Degraded: Redis did not answer, this replica serves on its own share of the limits.
+  const state = system.state;
+  if (state) {
+    const replicas = `${state.replicas} replica${state.replicas === 1 ? '' : 's'}`;
+    parts.push(
+      state.status === 'degraded'
+        ? `state: ${state.store} DEGRADED (own share of the limits) since ${clock(new Date(state.degraded_since))}`
+        : `state: ${state.store} shared · ${replicas}`,
+    );
+  }
   setText(ui.meta, parts.join(' · '));
+  setClass(ui.meta, state?.status === 'degraded' ? 'meta tone-warn-text' : 'meta');
 }
 
 function stat(name, value, sub, tone = '') {

@@ -6,7 +6,7 @@ import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { GuardScope } from '../router/browser-guard.ts';
 import { serveProxy } from '../router/front-door.ts';
 import type { LlmRouter } from '../router/llm-router.ts';
-import type { HistoryPayload } from '../router/router-views.ts';
+import type { HistoryPayload, RouterDashboard } from '../router/router-views.ts';
 import { errorResponse, jsonResponse } from './json-response.ts';
 import { proxyResponseToWeb } from './proxy-response-to-web.ts';
 
@@ -20,6 +20,12 @@ export interface AppOptions {
    * scheduler object samples on its alarm). Default: the router's own samples.
    */
   readonly history?: () => Promise<HistoryPayload>;
+  /**
+   * Where `/api/dashboard` and `/metrics` come from when another process sees the whole router (a
+   * cluster worker asks its primary). Default: this router's own.
+   */
+  readonly dashboard?: () => Promise<RouterDashboard>;
+  readonly metricsText?: () => Promise<string>;
 }
 
 /** Methods each known path accepts, for 405 + Allow. */
@@ -67,10 +73,12 @@ export function createApp(options: AppOptions): Hono {
     return model ? jsonResponse(model) : errorResponse(routerErrors.modelNotFound(id ?? ''));
   });
 
+  const metricsText = options.metricsText ?? (() => router.metricsText());
+  const dashboard = options.dashboard ?? (() => router.dashboard());
   app.get('/metrics', async (c) => {
     const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
-    return new Response(await router.metricsText(), {
+    return new Response(await metricsText(), {
       headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
     });
   });
@@ -78,7 +86,7 @@ export function createApp(options: AppOptions): Hono {
   app.get('/api/dashboard', async (c) => {
     const refusal = denied(c, 'dashboard');
     if (refusal) return refusal;
-    return jsonResponse(await router.dashboard(), 200, { 'cache-control': 'no-store' });
+    return jsonResponse(await dashboard(), 200, { 'cache-control': 'no-store' });
   });
 
   const history = options.history ?? (() => Promise.resolve(router.history()));

@@ -23,6 +23,35 @@ export const RateLimitModeSchema = z.enum(['reject', 'wait']);
 export const AfterSendModeSchema = z.enum(['never', 'idempotent-safe', 'always']);
 export type AfterSendMode = z.infer<typeof AfterSendModeSchema>;
 
+/** server.workers: a count, or `auto` for one per available core. */
+export const WorkersSchema = z.union([z.number().int().min(1).max(1024), z.literal('auto')]);
+export type WorkersSetting = z.infer<typeof WorkersSchema>;
+
+export const StateStoreSchema = z.enum(['memory', 'redis']);
+
+/**
+ * Where the live state (RPM windows, in-flight counts, 429 holds, health) is kept: in the router
+ * (`memory`), or in Redis/Valkey shared by every replica (`redis`, Node only; docs/scaling.md).
+ */
+const StateSchema = z
+  .strictObject({
+    store: StateStoreSchema.default('memory'),
+    /** `redis://[user:password@]host:port[/db]` or `rediss://…`, or `os.environ/NAME`. */
+    url: z.string().default(''),
+    /** Prefix of every key, so routers of different fleets can share one Redis. */
+    key_prefix: z.string().min(1).max(200).default('llm-router:'),
+    /**
+     * Milliseconds one store call may take before this replica serves on its own state (degraded) until
+     * the store answers again.
+     */
+    timeout_ms: z.number().int().min(10).max(60_000).default(250),
+  })
+  .prefault({})
+  .refine((state) => state.store !== 'redis' || state.url !== '', {
+    message: 'required when state.store is redis (redis://host:6379, rediss://… or os.environ/NAME)',
+    path: ['url'],
+  });
+
 const ServerSchema = z
   .strictObject({
     host: z.string().min(1).default('0.0.0.0'),
@@ -41,6 +70,11 @@ const ServerSchema = z
     request_read_timeout: seconds(60),
     /** Seconds SIGTERM waits for in-flight requests before aborting them. */
     shutdown_grace: seconds(30),
+    /**
+     * Node processes serving the port (`auto`: one per available core). Above 1, a supervising process
+     * owns the state and the background work, and the workers serve (docs/scaling.md).
+     */
+    workers: WorkersSchema.default(1),
   })
   .prefault({});
 
@@ -232,6 +266,7 @@ export const MainConfigSchema = z
     backends: BackendsSchema,
     dashboard: DashboardSchema,
     log: LogSchema,
+    state: StateSchema,
   })
   .prefault({});
 

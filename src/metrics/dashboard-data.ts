@@ -141,6 +141,16 @@ export function dashboardData(input: {
       version: input.system.version,
       strategy: input.strategy,
       refresh_interval_ms: input.refreshIntervalMs,
+      ...(view.store
+        ? {
+            state: {
+              store: view.store.store,
+              status: view.store.degraded ? 'degraded' : 'shared',
+              degraded_since: view.store.degradedSince === null ? null : iso(view.store.degradedSince),
+              replicas: view.store.replicas,
+            },
+          }
+        : {}),
     },
     requests: {
       total: totals.requests,

@@ -38,6 +38,18 @@ export function renderRouterMetrics(
   }
   metric('llm_router_inflight_requests', 'gauge', 'Client requests currently open on this router.');
   lines.push(`llm_router_inflight_requests ${routerInflight}`);
+  if (view.store) {
+    metric(
+      'llm_router_state_degraded',
+      'gauge',
+      'The shared state store did not answer: this replica serves on its own state (1) or not (0).',
+    );
+    lines.push(
+      `llm_router_state_degraded{store="${label(view.store.store)}"} ${view.store.degraded ? 1 : 0}`,
+    );
+    metric('llm_router_state_replicas', 'gauge', 'Replicas sharing the state store, as last seen.');
+    lines.push(`llm_router_state_replicas{store="${label(view.store.store)}"} ${view.store.replicas}`);
+  }
 
   const histogram = (name: string, help: string, cumulative: readonly number[], sum: number) => {
     metric(name, 'histogram', help);

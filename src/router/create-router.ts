@@ -34,6 +34,8 @@ export interface RouterRuntime<T extends Transport = Transport> {
   readonly tuning?: RuntimeTuning;
   /** See LlmRouterDeps; the config version is filled in from the texts. */
   readonly notices?: Omit<NoticeOptions, 'version'>;
+  /** See LlmRouterDeps. */
+  readonly inflight?: () => number;
 }
 
 export interface CreatedRouter<T extends Transport = Transport> {
@@ -70,6 +72,7 @@ export async function createRouter<T extends Transport>(
     systemInfo: runtime.systemInfo,
     ...(runtime.sharedRounds === undefined ? {} : { sharedRounds: runtime.sharedRounds }),
     ...(runtime.tuning === undefined ? {} : { tuning: runtime.tuning }),
+    ...(runtime.inflight === undefined ? {} : { inflight: runtime.inflight }),
     notices: { ...runtime.notices, version: configVersion(texts) },
   });
   for (const file of files) {

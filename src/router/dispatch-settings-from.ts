@@ -31,6 +31,17 @@ export interface RuntimeTuning {
   readonly saturationPollMs?: number;
   /** DispatchSettings.leaseMs; default none. */
   readonly leaseMs?: number;
+  /**
+   * Processes serving behind one port (server.workers): each admits its share of server.max_inflight,
+   * so together they never admit more. Default 1.
+   */
+  readonly processes?: number;
+}
+
+/** This process's share of server.max_inflight (0 = unlimited) when `processes` share the port. */
+export function maxInflightShare(limit: number, processes = 1): number {
+  if (limit <= 0 || processes <= 1) return limit;
+  return Math.max(1, Math.floor(limit / processes));
 }
 
 /** The attempt loop's settings from config.yaml and the runtime's tuning. */

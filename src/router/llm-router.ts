@@ -5,12 +5,13 @@ import type { Notice } from '../notify/notice.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
-import type { StateView } from '../state/router-state.ts';
+import type { HealthTransition, StateView } from '../state/router-state.ts';
 import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
 import { applyBackendFile } from './apply-backend-file.ts';
 import type { Background } from './background.ts';
 import { browserRefusal, type GuardScope, type HeaderLookup } from './browser-guard.ts';
 import type { ConfigStatus } from './config-status.ts';
+import { maxInflightShare } from './dispatch-settings-from.ts';
 import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
 import { type ModelObject, modelList, modelObject } from './model-list.ts';
@@ -114,7 +115,17 @@ export class LlmRouter implements FrontDoorRouter {
     healthyUntilProbed: boolean,
   ): Promise<PoolChange> {
     const { pool, deps, health } = this.#parts;
-    return applyBackendFile(pool, deps.state, (added) => health.probe(added), file, list, healthyUntilProbed);
+    // Where rounds run elsewhere, so do the probes of added backends: the owner probed them first.
+    const probe = deps.sharedRounds ? async () => {} : (added: readonly Backend[]) => health.probe(added);
+    return applyBackendFile(pool, deps.state, probe, file, list, healthyUntilProbed);
+  }
+
+  /**
+   * A health change another process caused in the state this router owns (a cluster worker's release):
+   * logged and told to the listeners (webhooks, the probe after a passive ejection) as if seen here.
+   */
+  observeHealthChange(change: HealthTransition): void {
+    this.#parts.health.emit(change);
   }
 
   /**
@@ -129,7 +140,7 @@ export class LlmRouter implements FrontDoorRouter {
       state,
       clock,
       log,
-      maxInflight: () => live.config.server.max_inflight,
+      maxInflight: () => maxInflightShare(live.config.server.max_inflight, deps.tuning?.processes),
       context: () => ({
         snapshot: pool.snapshot,
         settings: live.settings,

@@ -38,6 +38,11 @@ export interface LlmRouterDeps {
   readonly tuning?: RuntimeTuning;
   /** Webhook notifications: in this instance by default; Workers forward to their notifier object. */
   readonly notices?: NoticeOptions;
+  /**
+   * Client requests open on the whole router, for the dashboard and /metrics, where other processes
+   * serve them (the cluster primary sums its workers'); default: this instance's admission count.
+   */
+  readonly inflight?: () => number;
 }
 
 /** The modules an LlmRouter is made of, wired to each other once. */
@@ -79,7 +84,7 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     clock,
     configStatus,
     systemInfo: deps.systemInfo,
-    inflight: () => admission.inflight,
+    inflight: deps.inflight ?? (() => admission.inflight),
     startedAt: clock.now(),
   });
   const ejections = new EjectionProbes({

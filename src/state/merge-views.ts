@@ -13,7 +13,13 @@ export function mergeViews(views: readonly StateView[]): StateView {
   for (const view of rest) totals = addTotals(totals, view.totals);
   // Each model's index lives in its own shard, so they concatenate like the backends.
   const prefixIndexes = views.flatMap((view) => view.prefixIndexes ?? []);
-  return { backends: views.flatMap((view) => view.backends), totals, prefixIndexes };
+  const store = views.find((view) => view.store)?.store;
+  return {
+    backends: views.flatMap((view) => view.backends),
+    totals,
+    prefixIndexes,
+    ...(store ? { store } : {}),
+  };
 }
 
 function addTotals(a: Totals, b: Totals): Totals {

@@ -40,19 +40,36 @@ export interface RemoteRouterStateOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Makes batch ids unique across isolates. */
   readonly random?: Random;
+  /**
+   * The longest a first-byte report waits for another call to ride with (default 200 ms): a
+   * non-streamed answer's release follows its first byte at once, so both cost one message; a stream's
+   * first byte goes out on its own after this.
+   */
+  readonly firstByteDelayMs?: number;
+  /**
+   * The whole state's view in one call, for an owner that keeps every shard in one place (the cluster
+   * primary); default: one `view` per shard, merged.
+   */
+  readonly view?: (now: number) => Promise<StateView>;
 }
 
 const RETRY_DELAYS_MS = [100, 400, 1600];
+const FIRST_BYTE_DELAY_MS = 200;
 
 interface Queued {
   readonly ops: StateOp[];
   readonly waiters: { resolve(result: StateOpResult): void; reject(error: unknown): void }[];
+  /** Sent at the end of this microtask turn (false: only lazy ops so far, sent by `timer`). */
+  eager: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
  * RouterState over a StateChannel. Only `acquire` and `view` are answered on the request path; every
  * other call is queued per shard and sent once per microtask turn as one `apply`, so an attempt's
- * release and its client-request record cost one round trip together. A batch that fails is sent again
+ * release and its client-request record cost one round trip together. A first-byte report is lazy: it
+ * waits up to `firstByteDelayMs` for the next call to that shard, so a non-streamed request costs two
+ * round trips (acquire; first byte, release and record), not three. A batch that fails is sent again
  * (same batch id, so the owner applies it once) after each of `retryDelaysMs`; what is still lost then
  * is bounded by the leases the attempts hold (AcquireRequest.leaseMs).
  */
@@ -82,7 +99,7 @@ export class RemoteRouterState implements RouterState {
   }
 
   firstByte(model: string, id: string, attempt?: FirstByteTiming): Promise<void> {
-    return this.#void(model, { op: 'firstByte', model, id, ...(attempt ? { attempt } : {}) });
+    return this.#void(model, { op: 'firstByte', model, id, ...(attempt ? { attempt } : {}) }, true);
   }
 
   renew(model: string, lease: string, leaseMs: number, now: number): Promise<void> {
@@ -110,25 +127,35 @@ export class RemoteRouterState implements RouterState {
   }
 
   async view(now: number): Promise<StateView> {
+    // What is queued goes first, so a view shows this router's own calls.
+    for (const [shard, queued] of this.#queues) this.#flush(shard, queued);
+    if (this.#options.view) return this.#options.view(now);
     const shards = new Set([GLOBAL_SHARD, ...this.#options.models().map(shardName)]);
     const views = await Promise.all([...shards].map((shard) => this.#channel.view(shard, now)));
     return mergeViews(views);
   }
 
-  async #void(model: string | null, op: StateOp): Promise<void> {
-    await this.#enqueue(model, op);
+  async #void(model: string | null, op: StateOp, lazy = false): Promise<void> {
+    await this.#enqueue(model, op, lazy);
   }
 
-  #enqueue(model: string | null, op: StateOp): Promise<StateOpResult> {
+  #enqueue(model: string | null, op: StateOp, lazy = false): Promise<StateOpResult> {
     const shard = shardName(model);
     let queued = this.#queues.get(shard);
     if (!queued) {
-      const fresh: Queued = { ops: [], waiters: [] };
-      this.#queues.set(shard, fresh);
-      queueMicrotask(() => this.#flush(shard, fresh));
-      queued = fresh;
+      queued = { ops: [], waiters: [], eager: false, timer: undefined };
+      this.#queues.set(shard, queued);
     }
     const target = queued;
+    if (!lazy && !target.eager) {
+      target.eager = true;
+      queueMicrotask(() => this.#flush(shard, target));
+    } else if (lazy && !target.eager && target.timer === undefined) {
+      target.timer = setTimeout(
+        () => this.#flush(shard, target),
+        this.#options.firstByteDelayMs ?? FIRST_BYTE_DELAY_MS,
+      );
+    }
     return new Promise<StateOpResult>((resolve, reject) => {
       target.ops.push(op);
       target.waiters.push({ resolve, reject });
@@ -136,7 +163,10 @@ export class RemoteRouterState implements RouterState {
   }
 
   #flush(shard: string, queued: Queued): void {
+    // Sent already (by the other of its microtask and timer, or by a view).
+    if (this.#queues.get(shard) !== queued) return;
     this.#queues.delete(shard);
+    if (queued.timer !== undefined) clearTimeout(queued.timer);
     const sent = this.#send(shard, queued.ops, `${this.#batchPrefix}.${++this.#batches}`);
     this.#options.onSend?.(sent);
     sent.then(

@@ -224,11 +224,24 @@ export interface RequestTotals {
   readonly ttftCount: number;
 }
 
+/** A state shared through a store (state.store: redis), and whether this replica reaches it now. */
+export interface StoreStatus {
+  readonly store: string;
+  /** The store did not answer in time: this replica serves on its own state, with shares of the limits. */
+  readonly degraded: boolean;
+  /** Since when (Clock.now) degraded; null when shared. */
+  readonly degradedSince: number | null;
+  /** Replicas sharing the store, as last seen. */
+  readonly replicas: number;
+}
+
 export interface StateView {
   readonly backends: readonly BackendLiveView[];
   readonly totals: RequestTotals;
   /** The cache-aware prefix indexes of the models this state routes (none until one is used). */
   readonly prefixIndexes?: readonly PrefixIndexView[];
+  /** Present where the state is shared through a store. */
+  readonly store?: StoreStatus;
 }
 
 /**

@@ -1,0 +1,91 @@
+import type {
+  AcquireRequest,
+  AcquireResult,
+  StateChannel,
+  StateOp,
+  StateOpResult,
+  StateView,
+} from '../../src/index.ts';
+import type { StateAnswer, StateCall } from './cluster-messages.ts';
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A cluster worker's StateChannel to the primary, which owns the one state of the whole router. Calls
+ * made while the event loop handles one round of I/O leave as one IPC message (sent on setImmediate),
+ * so under load many requests' acquires and releases share a message and its serialisation; the
+ * primary answers them in one message too. Shard names are ignored: the primary keeps every shard in
+ * one state, and `viewAll` reads it whole.
+ */
+export class IpcStateChannel implements StateChannel {
+  readonly #send: (calls: readonly StateCall[]) => void;
+  readonly #waiting = new Map<number, Waiter>();
+  #outbox: StateCall[] = [];
+  #next = 0;
+  #closed: Error | null = null;
+
+  /** `send` throws when the channel to the primary is gone. */
+  constructor(send: (calls: readonly StateCall[]) => void) {
+    this.#send = send;
+  }
+
+  acquire(_shard: string, request: AcquireRequest): Promise<AcquireResult> {
+    return this.#call((id) => ({ id, acquire: request })) as Promise<AcquireResult>;
+  }
+
+  view(_shard: string, now: number): Promise<StateView> {
+    return this.viewAll(now);
+  }
+
+  viewAll(now: number): Promise<StateView> {
+    return this.#call((id) => ({ id, view: now })) as Promise<StateView>;
+  }
+
+  apply(_shard: string, ops: readonly StateOp[]): Promise<readonly StateOpResult[]> {
+    return this.#call((id) => ({ id, ops })) as Promise<readonly StateOpResult[]>;
+  }
+
+  /** The primary's answers to earlier calls. */
+  answer(answers: readonly StateAnswer[]): void {
+    for (const answer of answers) {
+      const waiter = this.#waiting.get(answer.id);
+      if (!waiter) continue;
+      this.#waiting.delete(answer.id);
+      if ('error' in answer) waiter.reject(new Error(answer.error));
+      else waiter.resolve(answer.ok);
+    }
+  }
+
+  /** The primary is gone: every open and later call fails. */
+  close(reason: string): void {
+    this.#closed = new Error(reason);
+    for (const waiter of this.#waiting.values()) waiter.reject(this.#closed);
+    this.#waiting.clear();
+    this.#outbox = [];
+  }
+
+  #call(make: (id: number) => StateCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const call = make(++this.#next);
+    if (this.#outbox.length === 0) setImmediate(this.#flush);
+    this.#outbox.push(call);
+    return new Promise((resolve, reject) => this.#waiting.set(call.id, { resolve, reject }));
+  }
+
+  readonly #flush = (): void => {
+    const calls = this.#outbox;
+    this.#outbox = [];
+    if (calls.length === 0) return;
+    try {
+      this.#send(calls);
+    } catch (error) {
+      for (const call of calls) {
+        this.#waiting.get(call.id)?.reject(error);
+        this.#waiting.delete(call.id);
+      }
+    }
+  };
+}
