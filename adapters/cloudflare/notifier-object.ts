@@ -27,13 +27,13 @@ export class NotifierObject extends DurableObject<WorkerEnv> {
   /** Notices from an isolate: decided on at once, sent when their batch window or report falls due. */
   async offer(notices: Notice[]): Promise<void> {
     const router = await this.#routerOf();
-    router.offerNotices(notices);
-    await this.#arm(router.nextNoticeAt());
+    for (const notice of notices) router.notices.offer(notice);
+    await this.#arm(router.notices.nextDueAt());
   }
 
   /** The cron tick's check that the report schedule's alarm is set. */
   async ensureArmed(): Promise<void> {
-    await this.#arm((await this.#routerOf()).nextNoticeAt());
+    await this.#arm((await this.#routerOf()).notices.nextDueAt());
   }
 
   override async alarm(): Promise<void> {
@@ -49,7 +49,7 @@ export class NotifierObject extends DurableObject<WorkerEnv> {
       }),
     ]);
     if (timer !== null) clearTimeout(timer);
-    const after = (await this.#routerOf()).nextNoticeAt();
+    const after = (await this.#routerOf()).notices.nextDueAt();
     if (after !== Number.POSITIVE_INFINITY) await this.ctx.storage.setAlarm(Math.max(after, Date.now()));
   }
 

@@ -274,7 +274,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       const timer = setTimeout(kill, graceMs + EXIT_MARGIN_MS);
       await Promise.all(exits);
       clearTimeout(timer);
-      await router.flushNotices(Math.min(graceMs, NOTICE_FLUSH_MS));
+      await router.notices.flush(Math.min(graceMs, NOTICE_FLUSH_MS));
       await transport.destroy();
       await store.close();
       await Promise.all(demoFleet.map((sim) => sim.close()));

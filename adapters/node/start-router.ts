@@ -99,7 +99,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       reloader.stop();
       await http.drain(graceMs);
       // Alerts still in their batch window would die with the process: send them, briefly.
-      await router.flushNotices(Math.min(graceMs, NOTICE_FLUSH_MS));
+      await router.notices.flush(Math.min(graceMs, NOTICE_FLUSH_MS));
       // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may wait
       // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
       await transport.destroy();

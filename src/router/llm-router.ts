@@ -1,22 +1,23 @@
 import type { MainConfig } from '../config/main-config-schema.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
 import type { RouterError } from '../core/router-error.ts';
-import type { Notice } from '../notify/notice.ts';
+import type { NoticeHub } from '../notify/notice-hub.ts';
 import type { Backend } from '../pool/backend.ts';
 import type { PoolChange } from '../pool/backend-pool.ts';
 import type { PoolSnapshot } from '../pool/pool-snapshot.ts';
 import type { HealthTransition, StateView } from '../state/router-state.ts';
-import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
-import { applyBackendFile } from './apply-backend-file.ts';
+import type { AdmissionTicket } from './admitted-dispatch.ts';
 import type { Background } from './background.ts';
 import { browserRefusal, type GuardScope, type HeaderLookup } from './browser-guard.ts';
 import type { ConfigStatus } from './config-status.ts';
-import { maxInflightShare } from './dispatch-settings-from.ts';
 import type { FrontDoorRouter } from './front-door.ts';
 import type { HealthListener, Readiness } from './health-rounds.ts';
 import { type ModelObject, modelList, modelObject } from './model-list.ts';
 import { assembleRouter, type LlmRouterDeps, type RouterParts } from './router-parts.ts';
 import type { HistoryPayload, RouterDashboard } from './router-views.ts';
+
+/** What adapters may do with a router's webhook notices (background work runs them otherwise). */
+export type NoticeDesk = Pick<NoticeHub, 'offer' | 'nextDueAt' | 'flush'>;
 
 /**
  * The routing core as adapters see it: one facade over the pool, live config, admission, health and
@@ -93,19 +94,9 @@ export class LlmRouter implements FrontDoorRouter {
     return this.#parts.health.onChange(listener);
   }
 
-  /** Notices another instance saw (Workers: the notifier object receives every isolate's). */
-  offerNotices(notices: readonly Notice[]): void {
-    for (const notice of notices) this.#parts.notices.offer(notice);
-  }
-
-  /** When webhook batches or reports next fall due (ms since epoch; Infinity: nothing planned). */
-  nextNoticeAt(): number {
-    return this.#parts.notices.nextDueAt();
-  }
-
-  /** Shutdown: send pending alerts now and wait for them at most `ms`. */
-  flushNotices(ms: number): Promise<void> {
-    return this.#parts.notices.flush(ms);
+  /** Webhook notices: offered by other instances (Workers' notifier object), flushed at shutdown. */
+  get notices(): NoticeDesk {
+    return this.#parts.notices;
   }
 
   /** Replace one backend file's entries (apply-backend-file.ts). */
@@ -114,10 +105,7 @@ export class LlmRouter implements FrontDoorRouter {
     list: readonly Backend[] | null,
     healthyUntilProbed: boolean,
   ): Promise<PoolChange> {
-    const { pool, deps, health } = this.#parts;
-    // Where rounds run elsewhere, so do the probes of added backends: the owner probed them first.
-    const probe = deps.sharedRounds ? async () => {} : (added: readonly Backend[]) => health.probe(added);
-    return applyBackendFile(pool, deps.state, probe, file, list, healthyUntilProbed);
+    return this.#parts.applyBackendFile(file, list, healthyUntilProbed);
   }
 
   /**
@@ -133,26 +121,7 @@ export class LlmRouter implements FrontDoorRouter {
    * this before reading); throws the 503 RouterError when full or draining.
    */
   admit(): AdmissionTicket {
-    const { deps, admission, live, pool, health } = this.#parts;
-    const { state, transport, clock, random, log } = deps;
-    return admit({
-      admission,
-      state,
-      clock,
-      log,
-      maxInflight: () => maxInflightShare(live.config.server.max_inflight, deps.tuning?.processes),
-      context: () => ({
-        snapshot: pool.snapshot,
-        settings: live.settings,
-        state,
-        transport,
-        clock,
-        random,
-        log,
-        onHealthChange: (change) => health.emit(change),
-        onResponseEnd: admission.leave,
-      }),
-    });
+    return this.#parts.admit();
   }
 
   /** Admit and forward one client request whose body is in hand (tests, tools). */

@@ -6,12 +6,15 @@ import type { Random } from '../core/random.ts';
 import type { Transport } from '../core/transport.ts';
 import type { SystemInfo } from '../metrics/dashboard-data.ts';
 import type { NoticeHub, NoticeOptions } from '../notify/notice-hub.ts';
-import { BackendPool } from '../pool/backend-pool.ts';
-import type { RouterState } from '../state/router-state.ts';
+import type { Backend } from '../pool/backend.ts';
+import { BackendPool, type PoolChange } from '../pool/backend-pool.ts';
+import type { HealthTransition, RouterState } from '../state/router-state.ts';
 import { Admission } from './admission.ts';
+import { type AdmissionTicket, admit } from './admitted-dispatch.ts';
+import { applyBackendFile } from './apply-backend-file.ts';
 import { Background } from './background.ts';
 import { ConfigStatus } from './config-status.ts';
-import type { RuntimeTuning } from './dispatch-settings-from.ts';
+import { maxInflightShare, type RuntimeTuning } from './dispatch-settings-from.ts';
 import { EjectionProbes } from './ejection-probes.ts';
 import { HealthRounds } from './health-rounds.ts';
 import { LiveConfig } from './live-config.ts';
@@ -56,6 +59,14 @@ export interface RouterParts {
   readonly views: RouterViews;
   readonly notices: NoticeHub;
   readonly background: Background;
+  /** Take a `server.max_inflight` slot for one client request (LlmRouter.admit). */
+  readonly admit: () => AdmissionTicket;
+  /** Replace one backend file's entries in the pool and the state (apply-backend-file.ts). */
+  readonly applyBackendFile: (
+    file: string,
+    list: readonly Backend[] | null,
+    healthyUntilProbed: boolean,
+  ) => Promise<PoolChange>;
 }
 
 export function assembleRouter(deps: LlmRouterDeps): RouterParts {
@@ -120,5 +131,33 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     clock,
     log,
   );
-  return { deps, live, pool, admission, configStatus, health, views, notices, background };
+  const { random } = deps;
+  const context = () => ({
+    snapshot: pool.snapshot,
+    settings: live.settings,
+    state,
+    transport,
+    clock,
+    random,
+    log,
+    onHealthChange: (change: HealthTransition) => health.emit(change),
+    onResponseEnd: admission.leave,
+  });
+  const maxInflight = () => maxInflightShare(live.config.server.max_inflight, deps.tuning?.processes);
+  // Where rounds run elsewhere, so do the probes of added backends: the owner probed them first.
+  const probeAdded = deps.sharedRounds ? async () => {} : (added: readonly Backend[]) => health.probe(added);
+  return {
+    deps,
+    live,
+    pool,
+    admission,
+    configStatus,
+    health,
+    views,
+    notices,
+    background,
+    admit: () => admit({ admission, state, clock, log, maxInflight, context }),
+    applyBackendFile: (file, list, healthyUntilProbed) =>
+      applyBackendFile(pool, state, probeAdded, file, list, healthyUntilProbed),
+  };
 }
