@@ -10,7 +10,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { answers200, CLI, freePort, killAllCli, REPO_ROOT, runCli, spawnCli } from '../support/cli.ts';
-import { type ConfigDir, closeAll, startSims, waitFor, writeConfigDir } from '../support/router-fixture.ts';
+import {
+  type ConfigDir,
+  closeAll,
+  inferenceCount,
+  startSims,
+  waitFor,
+  writeConfigDir,
+} from '../support/router-fixture.ts';
 
 const run = promisify(execFile);
 const TMUX = '/usr/bin/tmux';
@@ -82,18 +89,18 @@ beforeAll(async () => {
   const router = spawnCli(['-config', dir.configPath]);
   url = `http://127.0.0.1:${port}`;
   if (!(await answers200(url, '/ready', 15_000))) throw new Error(`router did not start: ${router.stderr()}`);
-  await Promise.all(
-    Array.from({ length: 6 }, (_, i) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: i % 3 === 2 ? 'embed' : 'chat',
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-      }).then((response) => response.arrayBuffer()),
-    ),
-  );
+  const send = (model: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((response) => response.arrayBuffer());
+  // Every backend serves some traffic before top starts (its TTFT column has a figure): the default
+  // strategy shuffles, so chat requests go until both chat engines have answered one.
+  await Promise.all([send('chat'), send('chat'), send('chat'), send('chat'), send('embed'), send('embed')]);
+  for (let i = 0; i < 40 && (inferenceCount(sims[0]!) === 0 || inferenceCount(sims[1]!) === 0); i++) {
+    await send('chat');
+  }
   socketDir = await mkdtemp(join(tmpdir(), 'llm-router-tmux-'));
 });
 
