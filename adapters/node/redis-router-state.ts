@@ -16,8 +16,8 @@ import {
   type RouterState,
   type StateView,
 } from '../../src/index.ts';
-import { degradedShare } from './degraded-share.ts';
 import type { RedisSharedState, SharedCandidate, SharedChange, SharedOutcome } from './redis-shared-state.ts';
+import { ReplicaUsage } from './replica-usage.ts';
 
 type CandidateSpec = AcquireRequest['candidates'][number];
 
@@ -41,48 +41,6 @@ export interface RedisRouterStateOptions {
   readonly heartbeatMs?: number;
 }
 
-/**
- * This replica's own sends to a backend with an RPM limit in the last 60 s, with their tokens: after an
- * outage they go back into Redis (which may have restarted empty) under the same members, so the window
- * counts them once.
- */
-class SendLog {
-  readonly #entries: { readonly token: string; readonly at: number }[] = [];
-
-  add(token: string, at: number): void {
-    this.#entries.push({ token, at });
-  }
-
-  remove(token: string): void {
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      if (this.#entries[i]!.token !== token) continue;
-      this.#entries.splice(i, 1);
-      return;
-    }
-  }
-
-  count(now: number): number {
-    return this.recent(now).length;
-  }
-
-  recent(now: number): readonly { readonly token: string; readonly at: number }[] {
-    let expired = 0;
-    while (expired < this.#entries.length && this.#entries[expired]!.at <= now - WINDOW_MS) expired++;
-    if (expired > 0) this.#entries.splice(0, expired);
-    return this.#entries;
-  }
-}
-
-/** This replica's own use of one backend, and the shared counts it last saw. */
-interface Own {
-  readonly sends: SendLog;
-  inflight: number;
-  seenAt: number;
-  /** Others' sends and in-flight attempts at that moment: the shared count minus this replica's own. */
-  othersSends: number;
-  othersInflight: number;
-}
-
 interface OpenAttempt {
   readonly model: string;
   readonly id: string;
@@ -96,7 +54,6 @@ interface OpenAttempt {
   firstByte: boolean;
 }
 
-const WINDOW_MS = 60_000;
 const RECOVER_EVERY_MS = 1000;
 const HEARTBEAT_MS = 2000;
 
@@ -118,7 +75,7 @@ export class RedisRouterState implements RouterState {
   readonly #local: MemoryRouterState;
   readonly #options: RedisRouterStateOptions;
   readonly #replica: string;
-  readonly #own = new Map<string, Own>();
+  readonly #usage = new ReplicaUsage();
   /** Backend id -> model: keys are per model. */
   readonly #models = new Map<string, string>();
   readonly #attempts = new Map<string, OpenAttempt>();
@@ -241,11 +198,8 @@ export class RedisRouterState implements RouterState {
     if (token !== undefined) this.#attempts.delete(token);
     const { lease: _lease, ...local } = report;
     const localChange = open && !open.local ? null : this.#local.release(local);
-    const own = this.#own.get(report.id);
-    const refunded = report.outcome === 'not-sent' || report.outcome === 'withdrawn';
-    if (open && own) {
-      own.inflight = Math.max(0, own.inflight - 1);
-      if (refunded) own.sends.remove(token ?? '');
+    if (open && token !== undefined) {
+      this.#usage.ended(report.id, token, report.outcome === 'not-sent' || report.outcome === 'withdrawn');
     }
     if (token === undefined || !open) return this.#degradedSince === null ? null : localChange;
     if (!open.shared || this.#degradedSince !== null) {
@@ -325,7 +279,7 @@ export class RedisRouterState implements RouterState {
             if (!record) continue;
             merged[i] = overlay(view.backends[i]!, record, now, shared.now);
             // Views come every second (history): the others' counts a degraded replica starts from.
-            this.#seeOthers(view.backends[i]!.id, record, now, 0);
+            this.#usage.seen(view.backends[i]!.id, record, now, 0);
           }
         }
         return true;
@@ -364,24 +318,7 @@ export class RedisRouterState implements RouterState {
   }
 
   #shareOf(spec: CandidateSpec, now: number): CandidateSpec {
-    if (spec.rpmLimit === null && spec.maxConcurrency === null) return spec;
-    const own = this.#own.get(spec.id);
-    const replicas = this.#replicas;
-    // Others' counts as last seen hold for as long as theirs could still be in the window (a send) or
-    // in flight unrenewed (a lease); after that each replica's share alone keeps the sum in bounds.
-    const others = (amount: number | undefined, forMs: number) =>
-      own !== undefined && amount !== undefined && now - own.seenAt < forMs ? amount : 0;
-    return {
-      ...spec,
-      rpmLimit:
-        spec.rpmLimit === null
-          ? null
-          : degradedShare(spec.rpmLimit, replicas, others(own?.othersSends, WINDOW_MS)),
-      maxConcurrency:
-        spec.maxConcurrency === null
-          ? null
-          : degradedShare(spec.maxConcurrency, replicas, others(own?.othersInflight, this.#options.leaseMs)),
-    };
+    return this.#usage.shareOf(spec, now, this.#replicas, this.#options.leaseMs);
   }
 
   #acquired(
@@ -392,11 +329,9 @@ export class RedisRouterState implements RouterState {
   ): AcquireResult {
     const { id } = spec;
     this.#models.set(id, request.model);
-    const own = this.#ownOf(id);
     // Only a limited backend's sends matter when the windows are rebuilt (and an unlimited one may see
     // thousands a second).
-    if (spec.rpmLimit !== null) own.sends.add(token, request.now);
-    own.inflight++;
+    this.#usage.sent(id, token, request.now, spec.rpmLimit !== null);
     this.#attempts.set(token, {
       model: request.model,
       id,
@@ -427,31 +362,8 @@ export class RedisRouterState implements RouterState {
   ): void {
     for (const [i, candidate] of order.entries()) {
       const count = counts[i];
-      if (count) this.#seeOthers(candidate.id, count, request.now, candidate.id === picked ? 1 : 0);
+      if (count) this.#usage.seen(candidate.id, count, request.now, candidate.id === picked ? 1 : 0);
     }
-  }
-
-  /** `mine`: this replica's send already in `count` but not yet in its own counters. */
-  #seeOthers(id: string, count: { sends: number; inflight: number }, now: number, mine: number): void {
-    const own = this.#ownOf(id);
-    own.seenAt = now;
-    own.othersSends = Math.max(0, count.sends - own.sends.count(now) - mine);
-    own.othersInflight = Math.max(0, count.inflight - own.inflight - mine);
-  }
-
-  #ownOf(id: string): Own {
-    let own = this.#own.get(id);
-    if (!own) {
-      own = {
-        sends: new SendLog(),
-        inflight: 0,
-        seenAt: Number.NEGATIVE_INFINITY,
-        othersSends: 0,
-        othersInflight: 0,
-      };
-      this.#own.set(id, own);
-    }
-    return own;
   }
 
   #withdrawLocal(request: AcquireRequest, id: string): void {
@@ -566,12 +478,10 @@ export class RedisRouterState implements RouterState {
         for (const [token, open] of this.#attempts)
           if (!written.has(token))
             entries.push({ model: open.model, id: open.id, token, sentAt: open.chargedAt, leaseMs });
-        for (const [id, own] of this.#own) {
-          const model = this.#models.get(id);
-          if (model === undefined) continue;
-          for (const sent of own.sends.recent(now))
-            if (!written.has(sent.token))
-              entries.push({ model, id, token: sent.token, sentAt: sent.at, leaseMs: -1 });
+        for (const sent of this.#usage.recentSends(now)) {
+          const model = this.#models.get(sent.id);
+          if (model !== undefined && !written.has(sent.token))
+            entries.push({ model, id: sent.id, token: sent.token, sentAt: sent.at, leaseMs: -1 });
         }
         const released = this.#releasesWhileDown;
         this.#releasesWhileDown = [];
