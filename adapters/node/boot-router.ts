@@ -6,7 +6,9 @@ import {
   systemClock,
   systemRandom,
 } from '../../src/index.ts';
+import type { SimServer } from '../../tools/sim/index.ts';
 import { createConsoleLogger } from './console-logger.ts';
+import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { readConfigTexts } from './load-config.ts';
 import {
   type NodeRuntime,
@@ -22,12 +24,16 @@ export interface BootedRouter extends CreatedRouter<NodeTransport> {
   readonly texts: ConfigTexts;
   readonly store: StateStore;
   readonly node: NodeRuntime;
+  /** The `demo` source's simulated engines, started in this process (none without that source). */
+  readonly demoFleet: readonly SimServer[];
+  /** Give back what booting took: upstream connections, the state store, the demo fleet, the log file. */
+  release(): Promise<void>;
 }
 
 /**
  * What the one-process router and the cluster supervisor start alike: the config files read, the state
- * store opened (it may log before the router's logger exists), the router built over it. The store is
- * closed again when the router cannot be built.
+ * store opened (it may log before the router's logger exists), the router built over it, the demo
+ * fleet started. The store is closed again when the router cannot be built.
  */
 export async function bootRouter(
   options: StartRouterOptions,
@@ -53,12 +59,37 @@ export async function bootRouter(
     ...runtime,
     state: () => store.state,
   });
+  let created: CreatedRouter<NodeTransport>;
   try {
-    const created = await createRouter(texts, node.runtime, options);
-    storeLog.target = created.log;
-    return { ...created, texts, store, node };
+    created = await createRouter(texts, node.runtime, options);
   } catch (error) {
     await store.close();
     throw error;
   }
+  storeLog.target = created.log;
+  const { router, config, log, transport } = created;
+  let demoFleet: readonly SimServer[] = [];
+  try {
+    if (config.backends.enabled_sources.includes(DEMO_SOURCE))
+      demoFleet = await startDemoFleet(router.snapshot.backends, log);
+  } catch (error) {
+    await transport.destroy();
+    await store.close();
+    throw error;
+  }
+  return {
+    ...created,
+    texts,
+    store,
+    node,
+    demoFleet,
+    async release() {
+      // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may
+      // wait on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
+      await transport.destroy();
+      await store.close();
+      await Promise.all(demoFleet.map((sim) => sim.close()));
+      node.logFile()?.close();
+    },
+  };
 }

@@ -10,7 +10,6 @@ import {
   type WorkerMessage,
 } from './cluster-messages.ts';
 import { ConfigReloader } from './config-reloader.ts';
-import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { processInfo } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
@@ -63,10 +62,11 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     router,
     config,
     log,
-    transport,
     files,
     store,
     node,
+    demoFleet,
+    release,
     texts: started,
   } = await bootRouter(options, {
     inflight: () => sum(workers, (info) => info.inflight),
@@ -88,9 +88,6 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     policy: () => statePolicyFrom(router.config),
     onTransition: (change) => router.observeHealthChange(change),
   });
-  const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
-    ? await startDemoFleet(router.snapshot.backends, log)
-    : [];
 
   const broadcast = (message: PrimaryMessage) => {
     for (const info of workers.values()) if (info.worker.isConnected()) info.worker.send(message);
@@ -232,10 +229,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     closing = true;
     for (const info of workers.values()) info.worker.process.kill('SIGKILL');
     stopBackground();
-    await transport.destroy();
-    await store.close();
-    await Promise.all(demoFleet.map((sim) => sim.close()));
-    logFile?.close();
+    await release();
     throw error;
   });
   firstListening = null;
@@ -275,10 +269,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       await Promise.all(exits);
       clearTimeout(timer);
       await router.notices.flush(Math.min(graceMs, NOTICE_FLUSH_MS));
-      await transport.destroy();
-      await store.close();
-      await Promise.all(demoFleet.map((sim) => sim.close()));
-      logFile?.close();
+      await release();
     },
   };
 }

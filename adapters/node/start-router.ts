@@ -9,7 +9,6 @@ import {
 import type { SimServer } from '../../tools/sim/index.ts';
 import { bootRouter } from './boot-router.ts';
 import { ConfigReloader } from './config-reloader.ts';
-import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { runBackground } from './run-background.ts';
 import { type HttpListeners, serveHttp } from './serve-http.ts';
@@ -42,21 +41,14 @@ export const NOTICE_FLUSH_MS = 2000;
 
 /** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
-  const { router, config, log, transport, files, store, node } = await bootRouter(options);
+  const { router, config, log, files, node, demoFleet, release } = await bootRouter(options);
   const logFile = node.logFile();
-
-  const demoFleet = config.backends.enabled_sources.includes(DEMO_SOURCE)
-    ? await startDemoFleet(router.snapshot.backends, log)
-    : [];
 
   let http: HttpListeners;
   try {
     http = await serveHttp({ router, config, log });
   } catch (error) {
-    logFile?.close();
-    await transport.destroy();
-    await store.close();
-    await Promise.all(demoFleet.map((sim) => sim.close()));
+    await release();
     throw error;
   }
   log.info('llm-router listening', {
@@ -100,12 +92,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       await http.drain(graceMs);
       // Alerts still in their batch window would die with the process: send them, briefly.
       await router.notices.flush(Math.min(graceMs, NOTICE_FLUSH_MS));
-      // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may wait
-      // on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.
-      await transport.destroy();
-      await store.close();
-      await Promise.all(demoFleet.map((sim) => sim.close()));
-      logFile?.close();
+      await release();
     },
   };
 }
