@@ -187,11 +187,10 @@ export class MemoryRouterState implements RouterState {
     const live = this.#backends.get(report.id);
     if (!live) return null;
     // A leased attempt gives its slot back once: when released, or when its lease ran out first.
-    const held =
-      report.lease === undefined ? { firstByte: report.sawFirstByte } : this.#leases.end(report.lease);
-    if (held !== null) {
-      live.inflight = Math.max(0, live.inflight - 1);
-      if (!held.firstByte) live.pending = Math.max(0, live.pending - 1);
+    if (report.lease === undefined) this.#returnSlot(live, report.sawFirstByte);
+    else {
+      const held = this.#leases.end(report.lease);
+      if (held !== null) this.#returnSlot(live, held.firstByte);
     }
     live.speed.settled(
       report.chargedAt,
@@ -240,26 +239,21 @@ export class MemoryRouterState implements RouterState {
       live.lastErrorAt = report.now;
     }
     if (live.retired && live.inflight === 0) this.#drop(live.id);
-    if (change === null) return null;
-    live.lastChangeAt = report.now;
-    // Out of rotation, it may come back as another engine (restarted with other settings): relearn.
-    if (!change) this.#outOfRotation(report.model, live);
-    return {
-      id: live.id,
-      healthy: change,
-      cause: 'traffic',
-      reason: report.error ?? report.outcome,
-      at: report.now,
-    };
+    return this.#transition(
+      report.model,
+      live,
+      change,
+      'traffic',
+      report.error ?? report.outcome,
+      report.now,
+    );
   }
 
   blame(report: BlameReport): HealthTransition | null {
     const live = this.#backends.get(report.id);
     if (!live) return null;
     const change = applyTrafficResult(live.health, true, report.policy.ejectAfterFailures);
-    if (change === null) return null;
-    live.lastChangeAt = report.now;
-    return { id: live.id, healthy: change, cause: 'traffic', reason: report.reason, at: report.now };
+    return this.#transition(report.model, live, change, 'traffic', report.reason, report.now);
   }
 
   /** Only registered backends: a probe that finishes after its backend was removed changes nothing. */
@@ -276,10 +270,26 @@ export class MemoryRouterState implements RouterState {
       live.lastError = `probe: ${report.reason}`;
       live.lastErrorAt = report.now;
     }
+    return this.#transition(report.model, live, change, 'probe', report.reason, report.now);
+  }
+
+  /**
+   * A health change, however it came (traffic, a blamed failure, a probe): stamped, and out of rotation
+   * the backend may come back as another engine (restarted with other settings), so what was learned
+   * about it is forgotten.
+   */
+  #transition(
+    model: string,
+    live: BackendLive,
+    change: boolean | null,
+    cause: HealthTransition['cause'],
+    reason: string,
+    at: number,
+  ): HealthTransition | null {
     if (change === null) return null;
-    live.lastChangeAt = report.now;
-    if (!change) this.#outOfRotation(report.model, live);
-    return { id: report.id, healthy: change, cause: 'probe', reason: report.reason, at: report.now };
+    live.lastChangeAt = at;
+    if (!change) this.#outOfRotation(model, live);
+    return { id: live.id, healthy: change, cause, reason, at };
   }
 
   applyLoad(model: string, id: string, load: EngineLoad | null, now: number): void {
@@ -409,13 +419,18 @@ export class MemoryRouterState implements RouterState {
   /** Hand back the slots of leases that ran out: their releases were lost on the way. */
   #expireLeases(now: number): void {
     for (const { live, firstByte } of this.#leases.expire(now)) {
-      live.inflight = Math.max(0, live.inflight - 1);
-      if (!firstByte) live.pending = Math.max(0, live.pending - 1);
+      this.#returnSlot(live, firstByte);
       live.leasesExpired++;
       live.lastError = 'lease expired: the attempt was never released (state call lost)';
       live.lastErrorAt = now;
       if (live.retired && live.inflight === 0 && this.#backends.get(live.id) === live) this.#drop(live.id);
     }
+  }
+
+  /** An attempt's slot given back (released, or its lease ran out): in flight, and pending until its first byte. */
+  #returnSlot(live: BackendLive, sawFirstByte: boolean): void {
+    live.inflight = Math.max(0, live.inflight - 1);
+    if (!sawFirstByte) live.pending = Math.max(0, live.pending - 1);
   }
 
   /** Unhealthy or ejected: it may come back as another engine, with other slots and an empty cache. */
