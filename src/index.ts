@@ -31,7 +31,6 @@ export { ClientGoneError } from './core/dispatch.ts';
 export type { LogFields, Logger } from './core/logger.ts';
 export { mapLimit } from './core/map-limit.ts';
 export type { ProxyRequest, ProxyResponse } from './core/proxy-exchange.ts';
-export { proxyPathOf, upstreamQueryOf } from './core/proxy-route.ts';
 export { createSeededRandom, type Random, systemRandom } from './core/random.ts';
 export { type AffinitySettings, requestAffinity } from './core/request-affinity.ts';
 export { errorEnvelope, RouterError, renderError, routerErrors } from './core/router-error.ts';

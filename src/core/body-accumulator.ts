@@ -27,11 +27,6 @@ export class BodyAccumulator {
     this.#maxBytes = maxBytes;
   }
 
-  /** Payload bytes so far. */
-  get size(): number {
-    return this.#total;
-  }
-
   /** Add the next chunk; throws the 413 RouterError once the body exceeds the limit. */
   push(chunk: Uint8Array): void {
     const size = chunk.byteLength;

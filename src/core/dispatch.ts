@@ -16,7 +16,7 @@ import type { DispatchSettings } from './dispatch-settings.ts';
 import { FailureVerdicts } from './failure-verdicts.ts';
 import type { Logger } from './logger.ts';
 import { headerValue, type ProxyRequest, type ProxyResponse } from './proxy-exchange.ts';
-import { quietly } from './quietly.ts';
+import { quietly, recordQuietly } from './quietly.ts';
 import type { Random } from './random.ts';
 import { requestAffinity } from './request-affinity.ts';
 import { acceptRequestId, createRequestId } from './request-id.ts';
@@ -68,7 +68,7 @@ export async function dispatch(request: ProxyRequest, ctx: DispatchContext): Pro
     answered = true;
     return response;
   } finally {
-    blame(ctx, model, verdicts.settle(answered));
+    blame(ctx, model, policy, verdicts.settle(answered));
   }
 }
 
@@ -104,18 +104,14 @@ async function attemptLoop(
     status: number,
     ttft: number | null,
   ) =>
-    quietly(
-      () =>
-        state.recordRequest({
-          model,
-          outcome,
-          status,
-          latencyMs: clock.now() - started,
-          ttftMs: ttft,
-          attempts: tried.length,
-        }),
-      (error) => ctx.log.warn('request statistics lost', { error: String(error) }),
-    );
+    recordQuietly(state, ctx.log, {
+      model,
+      outcome,
+      status,
+      latencyMs: clock.now() - started,
+      ttftMs: ttft,
+      attempts: tried.length,
+    });
 
   while (true) {
     if (request.signal.aborted) throw new ClientGoneError('client disconnected');
@@ -207,14 +203,14 @@ async function acquire(ctx: DispatchContext, request: AcquireRequest): Promise<A
 }
 
 /** Count the request's deferred failures that turned out to be their backends' (FailureVerdicts). */
-function blame(ctx: DispatchContext, model: string, ids: readonly string[]): void {
+function blame(ctx: DispatchContext, model: string, policy: StatePolicy, ids: readonly string[]): void {
   for (const id of ids) {
     const report = {
       model,
       id,
       now: ctx.clock.now(),
       reason: 'request failures',
-      policy: ctx.settings.statePolicy,
+      policy,
     };
     const change = quietly(
       () => ctx.state.blame(report),

@@ -1,4 +1,5 @@
-import type { MaybePromise } from '../state/router-state.ts';
+import type { ClientRequestRecord, MaybePromise, RouterState } from '../state/router-state.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * A state call nobody on the request path waits for (a release, a record, a renewal): a failure is
@@ -21,4 +22,12 @@ export function quietly<T>(
     onError(error);
     return null;
   }
+}
+
+/** A client request's statistics, recorded quietly: losing them never changes what the client gets. */
+export function recordQuietly(state: RouterState, log: Logger, record: ClientRequestRecord): void {
+  quietly(
+    () => state.recordRequest(record),
+    (error) => log.warn('request statistics lost', { error: String(error) }),
+  );
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { ClientGoneError, type DispatchContext, dispatch } from '../core/dispatch.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ProxyRequest, ProxyResponse } from '../core/proxy-exchange.ts';
-import { quietly } from '../core/quietly.ts';
+import { recordQuietly } from '../core/quietly.ts';
 import { RouterError } from '../core/router-error.ts';
 import type { ClientOutcome, ClientRequestRecord, RouterState } from '../state/router-state.ts';
 import type { Admission } from './admission.ts';
@@ -35,11 +35,7 @@ export interface AdmissionTicket {
 export function admit(deps: AdmittedDispatchDeps): AdmissionTicket {
   const { admission, clock } = deps;
   const started = clock.now();
-  const record = (entry: ClientRequestRecord) =>
-    quietly(
-      () => deps.state.recordRequest(entry),
-      (error) => deps.log.warn('request statistics lost', { error: String(error) }),
-    );
+  const record = (entry: ClientRequestRecord) => recordQuietly(deps.state, deps.log, entry);
   try {
     admission.enter(deps.maxInflight());
   } catch (error) {

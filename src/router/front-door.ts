@@ -1,5 +1,5 @@
 import { ClientGoneError } from '../core/dispatch.ts';
-import type { ProxyResponse } from '../core/proxy-exchange.ts';
+import { headerValue, type ProxyResponse } from '../core/proxy-exchange.ts';
 import { proxyPathOf, upstreamQueryOf } from '../core/proxy-route.ts';
 import { RouterError, routerErrors } from '../core/router-error.ts';
 import type { AbortSignalLike, HeaderRecord } from '../core/transport.ts';
@@ -55,10 +55,7 @@ export async function serveProxy(router: FrontDoorRouter, request: InboundReques
   if (path === null) return { kind: 'not-proxied' };
   if (typeof path !== 'string') return { kind: 'error', error: path, close: false };
   const { headers } = request;
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
+  const header = (name: string) => headerValue(headers, name);
   const refusal = router.browserRefusal(header, request.method, 'api');
   if (refusal) return { kind: 'error', error: refusal, close: false };
   if (!router.authorize(header('authorization')))

@@ -132,6 +132,8 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     log,
   );
   const { random } = deps;
+  const onHealthChange = (change: HealthTransition) => health.emit(change);
+  // Per request only the pool snapshot and the settings may have changed (a reload).
   const context = () => ({
     snapshot: pool.snapshot,
     settings: live.settings,
@@ -140,10 +142,11 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     clock,
     random,
     log,
-    onHealthChange: (change: HealthTransition) => health.emit(change),
+    onHealthChange,
     onResponseEnd: admission.leave,
   });
   const maxInflight = () => maxInflightShare(live.config.server.max_inflight, deps.tuning?.processes);
+  const admitDeps = { admission, state, clock, log, maxInflight, context };
   // Where rounds run elsewhere, so do the probes of added backends: the owner probed them first.
   const probeAdded = deps.sharedRounds ? async () => {} : (added: readonly Backend[]) => health.probe(added);
   return {
@@ -156,7 +159,7 @@ export function assembleRouter(deps: LlmRouterDeps): RouterParts {
     views,
     notices,
     background,
-    admit: () => admit({ admission, state, clock, log, maxInflight, context }),
+    admit: () => admit(admitDeps),
     applyBackendFile: (file, list, healthyUntilProbed) =>
       applyBackendFile(pool, state, probeAdded, file, list, healthyUntilProbed),
   };
