@@ -40,7 +40,6 @@ interface WorkerInfo {
   readonly worker: Worker;
   inflight: number;
   rssBytes: number;
-  listening: boolean;
 }
 
 /** Restarts within this window count as a crash loop and back off. */
@@ -173,7 +172,6 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
         info.rssBytes = message.rss;
         return;
       case 'listening':
-        info.listening = true;
         url = message.url;
         firstListening?.();
         return;
@@ -186,7 +184,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
 
   const fork = () => {
     const worker = cluster.fork({ LLM_ROUTER_WORKER: '1' });
-    const info: WorkerInfo = { worker, inflight: 0, rssBytes: 0, listening: false };
+    const info: WorkerInfo = { worker, inflight: 0, rssBytes: 0 };
     workers.set(worker.id, info);
     worker.on('message', (message: unknown) => {
       if (isOurs<WorkerMessage>(message)) onMessage(info, message);
@@ -203,7 +201,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
             released_attempts: released,
           });
       });
-      if (closing || startupFailure === null) return;
+      if (closing) return;
       const now = Date.now();
       while (restarts.length > 0 && now - restarts[0]! > CRASH_WINDOW_MS) restarts.shift();
       restarts.push(now);

@@ -1,5 +1,4 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -13,7 +12,7 @@ import {
   mainConfigFrom,
 } from '../../src/index.ts';
 import { warnIfExposed } from './exposure-warning.ts';
-import { backendDirOf, listBackendFiles, readBackendText } from './load-config.ts';
+import { backendDirOf, listBackendFiles, readBackendText, readMainText } from './load-config.ts';
 
 export interface ConfigReloaderOptions {
   readonly configPath: string;
@@ -62,10 +61,6 @@ function sameRead(a: FileRead | undefined, b: FileRead | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   if ('error' in a || 'error' in b) return 'error' in a && 'error' in b && a.error === b.error;
   return a.text === b.text;
-}
-
-async function readMainText(path: string): Promise<string | null> {
-  return readFile(path, 'utf8').catch(() => null);
 }
 
 /**
@@ -135,7 +130,7 @@ export class ConfigReloader {
   /** Record what startup applied, so the first reload only touches what changed since. */
   async remember(files: readonly LoadedBackendFile[]): Promise<void> {
     for (const file of files) this.#texts.set(resolve(file.file), file.text);
-    this.#mainText = await readMainText(this.#options.configPath);
+    this.#mainText = await readMainText(this.#options.configPath).catch(() => null);
   }
 
   /** Re-read everything now and apply what changed; runs are serialised and never throw. */
@@ -302,11 +297,11 @@ export class ConfigReloader {
 
   async #reloadMain(settle: boolean): Promise<void> {
     const { router, log, configPath } = this.#options;
-    const text = await readMainText(configPath);
+    const text = await readMainText(configPath).catch(() => null);
     if (text === null || text === this.#mainText) return;
     if (settle) {
       if (!(await this.#settleWait())) return;
-      if ((await readMainText(configPath)) !== text) return;
+      if ((await readMainText(configPath).catch(() => null)) !== text) return;
     }
     this.#mainText = text;
     const before = this.#config;
