@@ -120,15 +120,7 @@ export class MemoryRouterState implements RouterState {
       }
     }
     const profiles = resolveProfiles(pool);
-    // cache-aware scores load (its affinity bound and its least-waiting fallback) on speeds that prefix
-    // cache hits do not distort.
-    const scored =
-      request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
-    const index =
-      pool.length === 1
-        ? 0
-        : (this.#affinity.choose(request, pool, scored, this.#random) ??
-          strategyFor(request.policy.strategy)(pool, this.#random, scored));
+    const index = pool.length === 1 ? 0 : this.#choose(request, pool, profiles);
     const live = poolLives[index]!;
     this.#affinity.sent(request, live.id);
     live.speed.dispatched(now, slotFree(pool[index]!, profiles[index]!));
@@ -425,6 +417,22 @@ export class MemoryRouterState implements RouterState {
       live.lastErrorAt = now;
       if (live.retired && live.inflight === 0 && this.#backends.get(live.id) === live) this.#drop(live.id);
     }
+  }
+
+  /** Which of several eligible candidates the request's strategy takes. */
+  #choose(
+    request: AcquireRequest,
+    pool: readonly CandidateView[],
+    profiles: readonly BackendProfile[],
+  ): number {
+    // cache-aware scores load (its affinity bound and its least-waiting fallback) on speeds that prefix
+    // cache hits do not distort.
+    const scored =
+      request.policy.strategy === 'cache-aware' ? cacheNeutralProfiles(pool, profiles) : profiles;
+    return (
+      this.#affinity.choose(request, pool, scored, this.#random) ??
+      strategyFor(request.policy.strategy)(pool, this.#random, scored)
+    );
   }
 
   /** An attempt's slot given back (released, or its lease ran out): in flight, and pending until its first byte. */
