@@ -1,5 +1,11 @@
 import { type AttemptErrorKind, errorKindOfFailure } from '../state/attempt-error-kind.ts';
-import type { AttemptOutcome, Lease, MaybePromise, StatePolicy } from '../state/router-state.ts';
+import type {
+  AttemptOutcome,
+  HealthTransition,
+  Lease,
+  MaybePromise,
+  StatePolicy,
+} from '../state/router-state.ts';
 import type { DispatchContext } from './dispatch.ts';
 import type { FailureVerdicts } from './failure-verdicts.ts';
 import { quietly } from './quietly.ts';
@@ -58,19 +64,14 @@ export class AttemptSlot {
     this.#sentAt = this.#ctx.clock.now();
   }
 
-  get sentAt(): number {
-    return this.#sentAt;
-  }
-
-  readonly firstByte = (): void => {
+  /** The first byte came: reported to the state; answers the time to first byte (ms since sent). */
+  readonly firstByte = (): number => {
     this.#sawFirstByte = true;
+    const ttftMs = this.#ctx.clock.now() - this.#sentAt;
     // The timing teaches least-waiting this backend's time to first token before the attempt ends.
-    const timing = {
-      chargedAt: this.#chargedAt,
-      ttftMs: this.#ctx.clock.now() - this.#sentAt,
-      ...(this.#lease ? { lease: this.#lease.id } : {}),
-    };
+    const timing = { chargedAt: this.#chargedAt, ttftMs, ...(this.#lease ? { lease: this.#lease.id } : {}) };
     this.#quietly(() => this.#ctx.state.firstByte(this.#model, this.id, timing), 'firstByte');
+    return ttftMs;
   };
 
   readonly release = (outcome: AttemptOutcome, extra: ReleaseExtra): void => {
@@ -102,12 +103,7 @@ export class AttemptSlot {
         }),
       'release',
     );
-    // Releases happen outside the request's await chain (end of stream): report a change after it.
-    if (change instanceof Promise)
-      void change.then((transition) => {
-        if (transition) this.#ctx.onHealthChange(transition);
-      });
-    else if (change) queueMicrotask(() => this.#ctx.onHealthChange(change));
+    reportHealthChange(this.#ctx, change);
   };
 
   /** Renew the lease every third of its length until released (Workers only; Node states lease nothing). */
@@ -131,4 +127,20 @@ export class AttemptSlot {
       this.#ctx.log.warn(`state ${what} failed`, { backend: this.id, error: String(error) }),
     );
   }
+}
+
+/**
+ * Tell the router about a health change a state call answered (a passive ejection), after the call:
+ * releases and blames happen outside the request's await chain (end of stream, end of request).
+ */
+export function reportHealthChange(
+  ctx: DispatchContext,
+  change: MaybePromise<HealthTransition | null> | null,
+): void {
+  if (change instanceof Promise)
+    void change.then((transition) => {
+      if (transition) ctx.onHealthChange(transition);
+    });
+  // No promise (an in-memory state) for the common case of no change.
+  else if (change) queueMicrotask(() => ctx.onHealthChange(change));
 }

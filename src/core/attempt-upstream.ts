@@ -37,8 +37,7 @@ export async function attemptUpstream(
   scan: { readonly start: number; readonly end: number },
   requestId: string,
   ctx: DispatchContext,
-  startedAt: number,
-  hooks: { readonly firstByte: () => void; readonly release: Release; readonly record: RecordRequest },
+  hooks: { readonly firstByte: () => number; readonly release: Release; readonly record: RecordRequest },
 ): Promise<AttemptResult> {
   const { release, record } = hooks;
   const body = backend.rewriteModel
@@ -109,8 +108,7 @@ export async function attemptUpstream(
     eventStream,
     signal: request.signal,
     onFirstByte: () => {
-      ttft = ctx.clock.now() - startedAt;
-      hooks.firstByte();
+      ttft = hooks.firstByte();
     },
     onEnd: (end) => {
       ctx.onResponseEnd();

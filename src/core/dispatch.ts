@@ -8,7 +8,7 @@ import type {
   StatePolicy,
 } from '../state/router-state.ts';
 import { mayResendAfterSend } from './after-send.ts';
-import { AttemptSlot } from './attempt-slot.ts';
+import { AttemptSlot, reportHealthChange } from './attempt-slot.ts';
 import { attemptUpstream } from './attempt-upstream.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
@@ -161,7 +161,7 @@ async function attemptLoop(
       slot.sending();
     }
 
-    const result = await attemptUpstream(request, backend, scan, requestId, ctx, slot.sentAt, {
+    const result = await attemptUpstream(request, backend, scan, requestId, ctx, {
       firstByte: slot.firstByte,
       release: slot.release,
       record,
@@ -216,9 +216,7 @@ function blame(ctx: DispatchContext, model: string, policy: StatePolicy, ids: re
       () => ctx.state.blame(report),
       (error) => ctx.log.warn('state blame failed', { backend: id, error: String(error) }),
     );
-    void Promise.resolve(change).then((transition) => {
-      if (transition) ctx.onHealthChange(transition);
-    });
+    reportHealthChange(ctx, change);
   }
 }
 
