@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyAccumulator, routerErrors } from '../../src/index.ts';
+import { BodyAccumulator } from '../../src/index.ts';
 
 /**
  * Collect a request body through the core's BodyAccumulator (memory bounded by the payload whatever the
@@ -7,9 +7,6 @@ import { BodyAccumulator, routerErrors } from '../../src/index.ts';
  * async iterator costs several microseconds per request on the hot path.
  */
 export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array[]> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes)
-    return Promise.reject(routerErrors.bodyTooLarge(maxBytes));
   return new Promise((resolve, reject) => {
     const body = new BodyAccumulator(maxBytes);
     const onData = (chunk: Buffer) => {

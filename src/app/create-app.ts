@@ -103,14 +103,12 @@ export function createApp(options: AppOptions): Hono {
     raw.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const declared = raw.headers.get('content-length');
     const result = await serveProxy(router, {
       method: 'POST',
       target: url.pathname + url.search,
       headers,
       body: {
-        read: async (maxBytes) =>
-          raw.body ? collectBody(raw.body, maxBytes, declared === null ? undefined : Number(declared)) : [],
+        read: async (maxBytes) => (raw.body ? collectBody(raw.body, maxBytes) : []),
       },
       signal: raw.signal,
     });

@@ -71,7 +71,10 @@ export async function serveProxy(router: FrontDoorRouter, request: InboundReques
 
   let body: readonly Uint8Array[];
   try {
-    body = await request.body.read(router.maxBodyBytes());
+    const maxBytes = router.maxBodyBytes();
+    // A declared length over the limit is refused before reading anything.
+    if (Number(header('content-length')) > maxBytes) throw routerErrors.bodyTooLarge(maxBytes);
+    body = await request.body.read(maxBytes);
   } catch (error) {
     if (request.signal.aborted) {
       ticket.abandon(null);
