@@ -7,6 +7,7 @@ import {
   systemRandom,
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
+import { ConfigReloader, type ConfigReloaderOptions } from './config-reloader.ts';
 import { createConsoleLogger } from './console-logger.ts';
 import { DEMO_SOURCE, startDemoFleet } from './demo-fleet.ts';
 import { readConfigTexts } from './load-config.ts';
@@ -28,6 +29,11 @@ export interface BootedRouter extends CreatedRouter<NodeTransport> {
   readonly demoFleet: readonly SimServer[];
   /** Give back what booting took: upstream connections, the state store, the demo fleet, the log file. */
   release(): Promise<void>;
+  /**
+   * The hot reloader of this router's config files, knowing them as read at start (not yet watching:
+   * `start()` it once the router serves). `onApplied`: what else a reload must reach (workers).
+   */
+  reloader(onApplied?: ConfigReloaderOptions['onApplied']): Promise<ConfigReloader>;
 }
 
 /**
@@ -83,6 +89,20 @@ export async function bootRouter(
     store,
     node,
     demoFleet,
+    async reloader(onApplied) {
+      const reloader = new ConfigReloader({
+        configPath: options.configPath,
+        overrides: options,
+        router,
+        config,
+        log,
+        onMainConfig: (next) => node.setLevel(next),
+        ...(onApplied ? { onApplied } : {}),
+        ...options.reload,
+      });
+      await reloader.remember(created.files);
+      return reloader;
+    },
     async release() {
       // Every client is gone: what is left upstream is aborted relays and probes/scrapes, which may
       // wait on a hung backend for health_check.timeout. Nothing there is worth holding the exit for.

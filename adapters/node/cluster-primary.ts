@@ -9,7 +9,6 @@ import {
   type ViewName,
   type WorkerMessage,
 } from './cluster-messages.ts';
-import { ConfigReloader } from './config-reloader.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { processInfo } from './node-runtime.ts';
 import { runBackground } from './run-background.ts';
@@ -57,17 +56,7 @@ const EXIT_MARGIN_MS = 5000;
  */
 export async function startClusterPrimary(options: ClusterOptions): Promise<RunningCluster> {
   const workers = new Map<number, WorkerInfo>();
-  const {
-    router,
-    config,
-    log,
-    files,
-    store,
-    node,
-    demoFleet,
-    release,
-    texts: started,
-  } = await bootRouter(options, {
+  const booted = await bootRouter(options, {
     inflight: () => sum(workers, (info) => info.inflight),
     systemInfo: () => {
       const own = processInfo(`node ${process.version}, ${options.workers} workers`);
@@ -75,6 +64,7 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
       return { ...own, memoryMb: Math.round(((own.memoryMb ?? 0) + rss) * 10) / 10 };
     },
   });
+  const { router, config, log, store, node, demoFleet, release, texts: started } = booted;
   // The texts as last applied: a worker (re)started later begins from these.
   const texts: { mainFile: string; main: string; backends: Record<string, string> } = {
     ...started,
@@ -92,27 +82,17 @@ export async function startClusterPrimary(options: ClusterOptions): Promise<Runn
     for (const info of workers.values()) if (info.worker.isConnected()) info.worker.send(message);
   };
   const stopBackground = runBackground(router);
-  const reloader = new ConfigReloader({
-    configPath: options.configPath,
-    overrides: options,
-    router,
-    config,
-    log,
-    onMainConfig: (next) => node.setLevel(next),
-    onApplied: {
-      main: (text) => {
-        texts.main = text;
-        broadcast({ t: IPC_TAG, k: 'main', text });
-      },
-      backendFile: (file, text) => {
-        if (text === null) delete texts.backends[file];
-        else texts.backends[file] = text;
-        broadcast({ t: IPC_TAG, k: 'backend', file, text });
-      },
+  const reloader = await booted.reloader({
+    main: (text) => {
+      texts.main = text;
+      broadcast({ t: IPC_TAG, k: 'main', text });
     },
-    ...options.reload,
+    backendFile: (file, text) => {
+      if (text === null) delete texts.backends[file];
+      else texts.backends[file] = text;
+      broadcast({ t: IPC_TAG, k: 'backend', file, text });
+    },
   });
-  await reloader.remember(files);
 
   let closing = false;
   let url = '';

@@ -8,7 +8,6 @@ import {
 } from '../../src/index.ts';
 import type { SimServer } from '../../tools/sim/index.ts';
 import { bootRouter } from './boot-router.ts';
-import { ConfigReloader } from './config-reloader.ts';
 import { warnIfExposed } from './exposure-warning.ts';
 import { runBackground } from './run-background.ts';
 import { type HttpListeners, serveHttp } from './serve-http.ts';
@@ -41,7 +40,8 @@ export const NOTICE_FLUSH_MS = 2000;
 
 /** Composition root of the Node service: config files, the core's router, server, schedules. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
-  const { router, config, log, files, node, demoFleet, release } = await bootRouter(options);
+  const booted = await bootRouter(options);
+  const { router, config, log, node, demoFleet, release } = booted;
   const logFile = node.logFile();
 
   let http: HttpListeners;
@@ -64,16 +64,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     });
 
   const stopBackground = runBackground(router);
-  const reloader = new ConfigReloader({
-    configPath: options.configPath,
-    overrides: options,
-    router,
-    config,
-    log,
-    onMainConfig: (next) => node.setLevel(next),
-    ...options.reload,
-  });
-  await reloader.remember(files);
+  const reloader = await booted.reloader();
   reloader.start();
 
   let closed = false;
