@@ -45,13 +45,8 @@ export type PrimaryMessage =
       readonly processes: number;
     }
   | { readonly t: typeof IPC_TAG; readonly k: 'state'; readonly answers: readonly StateAnswer[] }
-  | {
-      readonly t: typeof IPC_TAG;
-      readonly k: 'answer';
-      readonly id: number;
-      readonly ok?: unknown;
-      readonly error?: string;
-    }
+  /** A view a worker asked for (`ask`), or why it could not be rendered. */
+  | ({ readonly t: typeof IPC_TAG; readonly k: 'answer' } & StateAnswer)
   /** A reload the primary applied: config.yaml's text, or one backend file's (null: gone). */
   | { readonly t: typeof IPC_TAG; readonly k: 'main'; readonly text: string }
   | {

@@ -17,6 +17,7 @@ import {
 import { liveConfigFrom } from './config-reloader.ts';
 import { IpcStateChannel } from './ipc-state-channel.ts';
 import { nodeRuntime } from './node-runtime.ts';
+import { PendingCalls } from './pending-calls.ts';
 import { serveHttp } from './serve-http.ts';
 
 export interface RunningWorker {
@@ -40,8 +41,7 @@ function send(message: WorkerMessage): void {
  * views (`/api/dashboard`, `/api/history`, `/metrics`), which show the whole router.
  */
 export async function startClusterWorker(): Promise<RunningWorker> {
-  const asked = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  let asks = 0;
+  const asked = new PendingCalls();
   let channel: IpcStateChannel | null = null;
   let router: LlmRouter | null = null;
   const pending: PrimaryMessage[] = [];
@@ -56,13 +56,9 @@ export async function startClusterWorker(): Promise<RunningWorker> {
         case 'state':
           channel?.answer(message.answers);
           return;
-        case 'answer': {
-          const waiter = asked.get(message.id);
-          asked.delete(message.id);
-          if (message.error !== undefined) waiter?.reject(new Error(message.error));
-          else waiter?.resolve(message.ok);
+        case 'answer':
+          asked.settle(message);
           return;
-        }
         default:
           if (apply) apply(message);
           else pending.push(message);
@@ -97,12 +93,11 @@ export async function startClusterWorker(): Promise<RunningWorker> {
   const created = await createRouter(texts, node.runtime, overrides);
   router = created.router;
   const { config, log, transport } = created;
-  const ask = <T>(view: ViewName) =>
-    new Promise<T>((resolve, reject) => {
-      const id = ++asks;
-      asked.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      send({ t: IPC_TAG, k: 'ask', id, view });
-    });
+  const ask = <T>(view: ViewName): Promise<T> => {
+    const { id, answer } = asked.open();
+    send({ t: IPC_TAG, k: 'ask', id, view });
+    return answer as Promise<T>;
+  };
   const http = await serveHttp({
     router: created.router,
     config,

@@ -7,11 +7,7 @@ import type {
   StateView,
 } from '../../src/index.ts';
 import type { StateAnswer, StateCall } from './cluster-messages.ts';
-
-interface Waiter {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+import { PendingCalls } from './pending-calls.ts';
 
 /**
  * A cluster worker's StateChannel to the primary, which owns the one state of the whole router. Calls
@@ -22,9 +18,8 @@ interface Waiter {
  */
 export class IpcStateChannel implements StateChannel {
   readonly #send: (calls: readonly StateCall[]) => void;
-  readonly #waiting = new Map<number, Waiter>();
+  readonly #pending = new PendingCalls();
   #outbox: StateCall[] = [];
-  #next = 0;
   #closed: Error | null = null;
 
   /** `send` throws when the channel to the primary is gone. */
@@ -50,29 +45,22 @@ export class IpcStateChannel implements StateChannel {
 
   /** The primary's answers to earlier calls. */
   answer(answers: readonly StateAnswer[]): void {
-    for (const answer of answers) {
-      const waiter = this.#waiting.get(answer.id);
-      if (!waiter) continue;
-      this.#waiting.delete(answer.id);
-      if ('error' in answer) waiter.reject(new Error(answer.error));
-      else waiter.resolve(answer.ok);
-    }
+    for (const answer of answers) this.#pending.settle(answer);
   }
 
   /** The primary is gone: every open and later call fails. */
   close(reason: string): void {
     this.#closed = new Error(reason);
-    for (const waiter of this.#waiting.values()) waiter.reject(this.#closed);
-    this.#waiting.clear();
+    this.#pending.failAll(this.#closed);
     this.#outbox = [];
   }
 
   #call(make: (id: number) => StateCall): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
-    const call = make(++this.#next);
+    const { id, answer } = this.#pending.open();
     if (this.#outbox.length === 0) setImmediate(this.#flush);
-    this.#outbox.push(call);
-    return new Promise((resolve, reject) => this.#waiting.set(call.id, { resolve, reject }));
+    this.#outbox.push(make(id));
+    return answer;
   }
 
   readonly #flush = (): void => {
@@ -82,10 +70,7 @@ export class IpcStateChannel implements StateChannel {
     try {
       this.#send(calls);
     } catch (error) {
-      for (const call of calls) {
-        this.#waiting.get(call.id)?.reject(error);
-        this.#waiting.delete(call.id);
-      }
+      for (const call of calls) this.#pending.fail(call.id, error);
     }
   };
 }
